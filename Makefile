@@ -1,0 +1,76 @@
+# Scam call detector — every command a developer or CI types. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Node 24 from .cache/node (scripts/ensure-node.sh) comes first on PATH when it is there.
+export PATH := $(CURDIR)/.cache/node/node_modules/.bin:$(PATH)
+
+REPORTS := artifacts/test-results
+SAMPLES ?= 125000
+SEED ?= 42
+MODEL ?= models/model.json
+
+##@ General
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m [VAR=value]\n"} \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+.PHONY: node
+node: ## Install Node 24 into .cache/node if no Node 24 is on PATH
+	@scripts/ensure-node.sh
+
+.PHONY: install
+install: node ## Install dependencies exactly as locked (npm ci)
+	npm ci --no-audit --no-fund
+
+.PHONY: lint
+lint: ## Lint and check formatting (Biome)
+	npx biome check .
+
+.PHONY: format
+format: ## Format and fix what Biome can fix
+	npx biome check --write .
+
+.PHONY: typecheck
+typecheck: ## Type-check every workspace
+	npx tsc --build --pretty
+
+.PHONY: build
+build: ## Compile every workspace to dist/
+	npx tsc --build
+
+##@ Tests
+.PHONY: test
+test: build ## Run every test suite and print the total ("N passed, N failed")
+	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
+	@status=0; \
+	npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=$(REPORTS)/unit.json || status=1; \
+	node scripts/test-summary.mjs $(REPORTS)/unit.json || status=1; \
+	exit $$status
+
+.PHONY: test-unit
+test-unit: ## Run the unit tests only
+	npx vitest run --project unit
+
+##@ Model
+.PHONY: train
+train: build ## Train a model: SAMPLES, SEED, MODEL (output path)
+	node services/trainer/dist/main.js train --samples $(SAMPLES) --seed $(SEED) --out $(MODEL)
+
+.PHONY: evaluate
+evaluate: build ## Evaluate MODEL on 100,000 fresh rows (seed 7)
+	node services/trainer/dist/main.js evaluate --model $(MODEL) --samples 100000 --seed 7
+
+.PHONY: bench-score
+bench-score: build ## Scoring speed of our KNN vs ml-knn (JSON lines)
+	node services/trainer/dist/bench-score.js
+
+##@ Clean-up
+.PHONY: clean
+clean: ## Remove build output and test reports (keeps .cache)
+	rm -rf services/*/dist dashboard/dist artifacts

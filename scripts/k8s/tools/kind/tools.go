@@ -1,0 +1,7 @@
+//go:build tools
+
+// Package tools pins the command that build-tools.sh builds, so `go mod tidy` keeps
+// every module it needs in go.mod/go.sum. It is never compiled.
+package tools
+
+import _ "sigs.k8s.io/kind"

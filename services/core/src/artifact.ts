@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { z } from 'zod';
+import { canonicalJson } from './canonical-json.js';
+import { ErrorCodes, ModelArtifactError } from './errors.js';
+import { FEATURE_COUNT, FEATURE_NAMES, HOURS } from './features.js';
+import type { Model } from './model.js';
+import type { TrainingSet } from './training-set.js';
+
+/**
+ * The model file: versioned JSON, small enough for a Kubernetes ConfigMap (1 MiB). The training points
+ * travel as one base64 string: sorted (so neighbouring values look alike), durations split into byte
+ * planes, then deflated. `model_version` is a hash of everything else but the creation time, so the same
+ * training gives the same version, and any change to the content is caught on load.
+ */
+export const ARTIFACT_FORMAT = 'scam-detector/knn-model';
+export const ARTIFACT_FORMAT_VERSION = 1;
+export const POINTS_ENCODING = 'sorted;f32-byte-planes,u8-hour,u8-digits,u8-freq,u8-label;deflate-raw;base64';
+
+const finite = z.number().finite();
+const weighting = z.enum(['uniform', 'distance']);
+
+const artifactSchema = z.strictObject({
+  format: z.literal(ARTIFACT_FORMAT),
+  format_version: z.literal(ARTIFACT_FORMAT_VERSION),
+  model_version: z.string().regex(/^knn-[0-9a-f]{16}$/, 'must be "knn-" and 16 hex digits'),
+  created_at: z.iso.datetime(),
+  features: z.array(z.string()),
+  params: z.strictObject({
+    k: z.number().int().min(1),
+    weighting,
+    freq_cap: z.number().int().min(1).max(255),
+    feature_weights: z.array(finite.positive()),
+  }),
+  scaler: z.strictObject({ mean: z.array(finite), std: z.array(finite) }),
+  points: z.strictObject({
+    count: z.number().int().min(1),
+    encoding: z.literal(POINTS_ENCODING),
+    data: z.string(),
+  }),
+  training: z.unknown(),
+  evaluation: z.unknown(),
+});
+
+type Artifact = z.infer<typeof artifactSchema>;
+
+type ArtifactContent = Omit<Artifact, 'model_version' | 'created_at'>;
+
+function contentHash(content: ArtifactContent): string {
+  return `knn-${createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 16)}`;
+}
+
+function encodePoints(points: TrainingSet): string {
+  const n = points.label.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) =>
+      (points.hour[a] as number) - (points.hour[b] as number) ||
+      (points.digits[a] as number) - (points.digits[b] as number) ||
+      (points.freq[a] as number) - (points.freq[b] as number) ||
+      (points.duration[a] as number) - (points.duration[b] as number),
+  );
+  const durationBytes = new Uint8Array(Float32Array.from(order, (i) => points.duration[i] as number).buffer);
+  const raw = new Uint8Array(n * 8);
+  for (let plane = 0; plane < 4; plane++) {
+    for (let i = 0; i < n; i++) raw[plane * n + i] = durationBytes[i * 4 + plane] as number;
+  }
+  order.forEach((row, i) => {
+    raw[4 * n + i] = points.hour[row] as number;
+    raw[5 * n + i] = points.digits[row] as number;
+    raw[6 * n + i] = points.freq[row] as number;
+    raw[7 * n + i] = points.label[row] as number;
+  });
+  return deflateRawSync(raw, { level: 9 }).toString('base64');
+}
+
+function decodePoints(data: string, count: number): TrainingSet {
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(Buffer.from(data, 'base64'), { maxOutputLength: count * 8 + 1 });
+  } catch (cause) {
+    throw new ModelArtifactError(
+      ErrorCodes.MODEL_CORRUPT_POINTS,
+      'model points cannot be decompressed (corrupted or truncated data)',
+      { cause },
+    );
+  }
+  if (raw.length !== count * 8) {
+    throw new ModelArtifactError(
+      ErrorCodes.MODEL_CORRUPT_POINTS,
+      `model points hold ${Math.floor(raw.length / 8)} rows' worth of bytes, but points.count says ${count}`,
+    );
+  }
+  const durationBytes = new Uint8Array(count * 4);
+  for (let plane = 0; plane < 4; plane++) {
+    for (let i = 0; i < count; i++) durationBytes[i * 4 + plane] = raw[plane * count + i] as number;
+  }
+  return {
+    duration: new Float32Array(durationBytes.buffer),
+    hour: raw.subarray(4 * count, 5 * count),
+    digits: raw.subarray(5 * count, 6 * count),
+    freq: raw.subarray(6 * count, 7 * count),
+    label: raw.subarray(7 * count, 8 * count),
+  };
+}
+
+/** Serialises a model; its version is computed from the content. */
+export function encodeModel(model: Omit<Model, 'version'>): { json: string; version: string } {
+  const content: ArtifactContent = {
+    format: ARTIFACT_FORMAT,
+    format_version: ARTIFACT_FORMAT_VERSION,
+    features: [...FEATURE_NAMES],
+    params: {
+      k: model.params.k,
+      weighting: model.params.weighting,
+      freq_cap: model.params.freqCap,
+      feature_weights: model.params.featureWeights,
+    },
+    scaler: model.scaler,
+    points: { count: model.points.label.length, encoding: POINTS_ENCODING, data: encodePoints(model.points) },
+    training: model.training,
+    evaluation: model.evaluation,
+  };
+  const { format, format_version, ...rest } = content;
+  const version = contentHash(content);
+  return {
+    json: JSON.stringify({
+      format,
+      format_version,
+      model_version: version,
+      created_at: model.createdAt,
+      ...rest,
+    }),
+    version,
+  };
+}
+
+/** Recomputes model_version after editing a parsed artifact (for tools and tests that build variants). */
+export function resealArtifact(artifact: Record<string, unknown>): Record<string, unknown> {
+  const { model_version: _version, created_at, ...content } = artifact;
+  return { ...artifact, created_at, model_version: contentHash(content as ArtifactContent) };
+}
+
+function fail(code: keyof typeof ErrorCodes, message: string, cause?: unknown): never {
+  throw new ModelArtifactError(ErrorCodes[code], message, cause === undefined ? undefined : { cause });
+}
+
+/** Parses and fully validates a model file. Throws ModelArtifactError naming what is wrong. */
+export function decodeModel(text: string): Model {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    fail(
+      'MODEL_NOT_JSON',
+      `model is not valid JSON (truncated or not a model file): ${(cause as Error).message}`,
+      cause,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    fail('MODEL_WRONG_FORMAT', 'model must be a JSON object');
+  }
+  const header = parsed as Record<string, unknown>;
+  if (header.format !== ARTIFACT_FORMAT) {
+    fail(
+      'MODEL_WRONG_FORMAT',
+      `model "format" is ${JSON.stringify(header.format)}, expected "${ARTIFACT_FORMAT}"`,
+    );
+  }
+  if (header.format_version !== ARTIFACT_FORMAT_VERSION) {
+    fail(
+      'MODEL_UNSUPPORTED_VERSION',
+      `model format_version ${JSON.stringify(header.format_version)} is not supported; this build reads version ${ARTIFACT_FORMAT_VERSION}`,
+    );
+  }
+  const result = artifactSchema.safeParse(parsed);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    fail('MODEL_SCHEMA', `model fields are invalid: ${problems.join('; ')}`);
+  }
+  const { model_version: _version, created_at: _created, ...content } = result.data;
+  const artifact = result.data;
+  const expected = contentHash(content);
+  if (expected !== artifact.model_version) {
+    fail(
+      'MODEL_HASH_MISMATCH',
+      `model content does not match its model_version ${artifact.model_version} (content hashes to ${expected}): the file was modified or corrupted`,
+    );
+  }
+  const points = decodePoints(artifact.points.data, artifact.points.count);
+  checkConsistency(artifact, points);
+  return {
+    version: artifact.model_version,
+    createdAt: artifact.created_at,
+    params: {
+      k: artifact.params.k,
+      weighting: artifact.params.weighting,
+      freqCap: artifact.params.freq_cap,
+      featureWeights: artifact.params.feature_weights,
+    },
+    scaler: artifact.scaler,
+    points,
+    training: (artifact.training ?? null) as Model['training'],
+    evaluation: (artifact.evaluation ?? null) as Model['evaluation'],
+  };
+}
+
+function checkConsistency(artifact: Artifact, points: TrainingSet): void {
+  const problems: string[] = [];
+  if (artifact.features.join() !== FEATURE_NAMES.join()) {
+    problems.push(
+      `features are [${artifact.features.join(', ')}], this build computes [${FEATURE_NAMES.join(', ')}]`,
+    );
+  }
+  for (const [name, values] of [
+    ['scaler.mean', artifact.scaler.mean],
+    ['scaler.std', artifact.scaler.std],
+    ['params.feature_weights', artifact.params.feature_weights],
+  ] as const) {
+    if (values.length !== FEATURE_COUNT)
+      problems.push(`${name} has ${values.length} values, expected ${FEATURE_COUNT}`);
+  }
+  if (artifact.scaler.std.some((s) => !(s > 0))) problems.push('scaler.std has a value that is not positive');
+  if (artifact.params.k > artifact.points.count) {
+    problems.push(
+      `params.k is ${artifact.params.k} but there are only ${artifact.points.count} training points`,
+    );
+  }
+  const badRow = (test: (i: number) => boolean): number => {
+    for (let i = 0; i < points.label.length; i++) if (test(i)) return i;
+    return -1;
+  };
+  const checks: [string, (i: number) => boolean][] = [
+    ['hour_of_day outside 0..23', (i) => (points.hour[i] as number) >= HOURS],
+    ['label other than 0 or 1', (i) => (points.label[i] as number) > 1],
+    [
+      'call_duration negative or not finite',
+      (i) => !((points.duration[i] as number) >= 0) || !Number.isFinite(points.duration[i]),
+    ],
+  ];
+  for (const [what, test] of checks) {
+    const row = badRow(test);
+    if (row >= 0) problems.push(`training point ${row} has ${what}`);
+  }
+  if (problems.length > 0) fail('MODEL_INCONSISTENT', `model is inconsistent: ${problems.join('; ')}`);
+}

@@ -1,0 +1,176 @@
+import type { CallFeatures } from './generator.js';
+import { PH_MOBILE_PATTERN } from './phone.js';
+import type { Score } from './scorer.js';
+
+/** Topic names of the old system: clients depend on them. */
+export const DEFAULT_TOPICS = { raw: 'calls_raw', scored: 'calls_scored', dlq: 'calls_dlq' } as const;
+
+/** Kafka header carrying the generator's true label ("0" or "1"); never part of the features. */
+export const TRUTH_HEADER = 'truth_label';
+
+/** A call event on `calls_raw`. Fields beyond these are allowed and travel on untouched. */
+export interface CallEvent extends CallFeatures {
+  caller: string;
+  /** Float Unix seconds. */
+  ts: number;
+  [extra: string]: unknown;
+}
+
+/** A result on `calls_scored`. The first four fields are the old contract; the rest are additions. */
+export interface ScoredEvent {
+  call: CallEvent;
+  predicted_label: 0 | 1;
+  /** [P(not scam), P(scam)] */
+  predicted_proba: [number, number];
+  /** Float Unix seconds. */
+  processed_ts: number;
+  model_version: string;
+  explanation: { neighbours: number; scam_neighbours: number; nearest_distance: number };
+  /** The true label when the producer knew it (from the truth header), else absent. */
+  truth_label?: 0 | 1;
+}
+
+export const LIMITS = {
+  maxValueBytes: 64 * 1024,
+  maxDepth: 32,
+  callDuration: { min: 0, max: 86_400 },
+  numDigits: { min: 1, max: 20 },
+  hourOfDay: { min: 0, max: 23 },
+  freqCalls: { min: 0, max: 1_000_000 },
+  /** 2000-01-01 .. 2100-01-01: catches milliseconds sent where seconds belong. */
+  ts: { min: 946_684_800, max: 4_102_444_800 },
+} as const;
+
+export const REJECTION_REASONS = [
+  'empty_value',
+  'too_large',
+  'invalid_utf8',
+  'invalid_json',
+  'not_an_object',
+  'too_deep',
+  'forbidden_key',
+  'missing_field',
+  'wrong_type',
+  'out_of_range',
+  'invalid_caller',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export type ParsedCall =
+  | { ok: true; event: CallEvent; text: string }
+  | { ok: false; reason: RejectionReason; detail: string };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const reject = (reason: RejectionReason, detail: string): ParsedCall => ({ ok: false, reason, detail });
+
+/** Finds the first nesting or key problem without recursion, so hostile input cannot overflow the stack. */
+function structureProblem(root: unknown): ParsedCall | null {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > LIMITS.maxDepth) return reject('too_deep', `nesting deeper than ${LIMITS.maxDepth} levels`);
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth + 1]);
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return reject('forbidden_key', `key "${key}" is not allowed`);
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return null;
+}
+
+type FieldRule = { name: keyof CallFeatures | 'ts'; integer: boolean; min: number; max: number };
+const NUMERIC_FIELDS: FieldRule[] = [
+  { name: 'call_duration', integer: false, ...LIMITS.callDuration },
+  { name: 'num_digits', integer: true, ...LIMITS.numDigits },
+  { name: 'hour_of_day', integer: true, ...LIMITS.hourOfDay },
+  { name: 'freq_calls', integer: true, ...LIMITS.freqCalls },
+  { name: 'ts', integer: false, ...LIMITS.ts },
+];
+
+/**
+ * The one validator every reader of `calls_raw` uses. Types are checked, never coerced: "12" is not 12.
+ * The returned text is the value exactly as received, so results can carry the call untouched.
+ */
+export function parseCallEvent(value: Uint8Array | null | undefined): ParsedCall {
+  if (value == null || value.length === 0) return reject('empty_value', 'the message has no value');
+  if (value.length > LIMITS.maxValueBytes) {
+    return reject('too_large', `value is ${value.length} bytes, the limit is ${LIMITS.maxValueBytes}`);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return reject('invalid_utf8', 'value is not valid UTF-8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return reject('invalid_json', `value is not JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return reject(
+      'not_an_object',
+      `value is JSON ${parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed}, not an object`,
+    );
+  }
+  const problem = structureProblem(parsed);
+  if (problem) return problem;
+  const event = parsed as Record<string, unknown>;
+  for (const rule of NUMERIC_FIELDS) {
+    const field = event[rule.name];
+    if (field === undefined) return reject('missing_field', `field "${rule.name}" is missing`);
+    if (typeof field !== 'number')
+      return reject(
+        'wrong_type',
+        `field "${rule.name}" must be a number, got ${field === null ? 'null' : typeof field}`,
+      );
+    if (rule.integer && !Number.isInteger(field))
+      return reject('wrong_type', `field "${rule.name}" must be an integer, got ${field}`);
+    if (field < rule.min || field > rule.max) {
+      return reject('out_of_range', `field "${rule.name}" is ${field}, allowed ${rule.min}..${rule.max}`);
+    }
+  }
+  const caller = event.caller;
+  if (caller === undefined) return reject('missing_field', 'field "caller" is missing');
+  if (typeof caller !== 'string')
+    return reject(
+      'wrong_type',
+      `field "caller" must be a string, got ${caller === null ? 'null' : typeof caller}`,
+    );
+  if (!PH_MOBILE_PATTERN.test(caller))
+    return reject('invalid_caller', 'field "caller" must be a PH mobile number: "09" and 9 digits');
+  return { ok: true, event: event as CallEvent, text };
+}
+
+/** Reads the truth header's value: 0, 1, or undefined when absent or unreadable. */
+export function parseTruth(header: string | Uint8Array | undefined): 0 | 1 | undefined {
+  if (header === undefined) return undefined;
+  const text = typeof header === 'string' ? header : Buffer.from(header).toString('utf8');
+  return text === '1' ? 1 : text === '0' ? 0 : undefined;
+}
+
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+/**
+ * Serialises one result. The call goes out as the exact text received (it was validated as a JSON object),
+ * which keeps extra fields and number formatting untouched and skips a second stringify.
+ */
+export function serializeScored(
+  callText: string,
+  score: Score,
+  processedTs: number,
+  modelVersion: string,
+  truth: 0 | 1 | undefined,
+): string {
+  const pScam = round(score.probability, 6);
+  const proba = `[${round(1 - pScam, 6)},${pScam}]`;
+  const explanation = `{"neighbours":${score.neighbours},"scam_neighbours":${score.scamNeighbours},"nearest_distance":${round(score.nearestDistance, 6)}}`;
+  const truthPart = truth === undefined ? '' : `,"truth_label":${truth}`;
+  return `{"call":${callText},"predicted_label":${score.label},"predicted_proba":${proba},"processed_ts":${processedTs},"model_version":${JSON.stringify(modelVersion)},"explanation":${explanation}${truthPart}}`;
+}
