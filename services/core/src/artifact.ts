@@ -5,7 +5,7 @@ import { canonicalJson } from './canonical-json.js';
 import { ErrorCodes, ModelArtifactError } from './errors.js';
 import { FEATURE_COUNT, FEATURE_NAMES, HOURS } from './features.js';
 import type { Model } from './model.js';
-import type { TrainingSet } from './training-set.js';
+import { subset, type TrainingSet } from './training-set.js';
 
 /**
  * The model file: versioned JSON, small enough for a Kubernetes ConfigMap (1 MiB). The training points
@@ -50,15 +50,28 @@ function contentHash(content: ArtifactContent): string {
   return `knn-${createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 16)}`;
 }
 
-function encodePoints(points: TrainingSet): string {
-  const n = points.label.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort(
+/**
+ * The order points are stored in. Models are built from points in this order, so a model read back from its
+ * file breaks distance ties exactly as the model that was trained.
+ */
+export function canonicalOrder(points: TrainingSet): TrainingSet {
+  return subset(points, storageOrder(points));
+}
+
+function storageOrder(points: TrainingSet): number[] {
+  return Array.from({ length: points.label.length }, (_, i) => i).sort(
     (a, b) =>
       (points.hour[a] as number) - (points.hour[b] as number) ||
       (points.digits[a] as number) - (points.digits[b] as number) ||
       (points.freq[a] as number) - (points.freq[b] as number) ||
-      (points.duration[a] as number) - (points.duration[b] as number),
+      (points.duration[a] as number) - (points.duration[b] as number) ||
+      a - b,
   );
+}
+
+function encodePoints(points: TrainingSet): string {
+  const n = points.label.length;
+  const order = storageOrder(points);
   const durationBytes = new Uint8Array(Float32Array.from(order, (i) => points.duration[i] as number).buffer);
   const raw = new Uint8Array(n * 8);
   for (let plane = 0; plane < 4; plane++) {

@@ -1,0 +1,5 @@
+export * from './commands.js';
+export * from './cross-validation.js';
+export * from './evaluate.js';
+export * from './report.js';
+export * from './train.js';
