@@ -14,6 +14,7 @@ export * from './progress.js';
 export * from './random.js';
 export * from './scaler.js';
 export * from './scorer.js';
+export * from './settings.js';
 export * from './split.js';
 export * from './time.js';
 export * from './training-set.js';
