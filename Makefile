@@ -39,6 +39,7 @@ format: ## Format and fix what Biome can fix
 .PHONY: typecheck
 typecheck: ## Type-check every workspace
 	npx tsc --build --pretty
+	npx tsc -p tsconfig.tests.json --pretty
 
 .PHONY: build
 build: ## Compile every workspace to dist/

@@ -42,6 +42,7 @@ export class KnnIndex {
   private readonly durationScale: number;
   private readonly heapDistance: Float64Array;
   private readonly heapLabel: Uint8Array;
+  private readonly vectors: number[][];
 
   constructor(
     points: TrainingSet,
@@ -90,6 +91,7 @@ export class KnnIndex {
     this.labels = Uint8Array.from(order, (i) => points.label[i] as number);
 
     const vectors = this.cellVectors(scaler, weights, params.freqCap);
+    this.vectors = vectors;
     const nonEmpty: number[] = [];
     for (let c = 0; c < this.cellCount; c++) if (counts[c + 1] !== 0) nonEmpty.push(c);
     this.nonEmptyCells = nonEmpty.length;
@@ -202,9 +204,7 @@ export class KnnIndex {
 
   /** The scaled, weighted feature vector the distances are computed on (for reference searches). */
   embed(call: CallFeatures): number[] {
-    const cell = this.cellVectors(this.scaler, this.params.featureWeights, this.params.freqCap)[
-      this.cellIndex(call.hour_of_day, call.num_digits, call.freq_calls)
-    ] as number[];
+    const cell = this.vectors[this.cellIndex(call.hour_of_day, call.num_digits, call.freq_calls)] as number[];
     return [this.scaleDuration(call.call_duration), ...cell];
   }
 
