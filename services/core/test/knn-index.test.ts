@@ -29,7 +29,7 @@ describe('the exact KNN index', () => {
       const found = index.searchSorted(query);
       expect(found.count).toBe(model.params.k);
       const distances = Array.from(found.distance.subarray(0, found.count));
-      expected.nearest.forEach((e, i) => expect(distances[i]).toBeCloseTo(e.d, 9));
+      for (const [i, e] of expected.nearest.entries()) expect(distances[i]).toBeCloseTo(e.d, 9);
     }
   });
 

@@ -35,7 +35,7 @@ describe('training', () => {
       Array.from({ length: trainingSetSize(trainOnly) }, (_, i) => featureVector(rowOf(trainOnly, i), cap)),
     );
     const leaky = fitScaler(rows.map((r) => featureVector(r, cap)));
-    model.scaler.mean.forEach((m, j) => expect(m).toBeCloseTo(expected.mean[j] as number, 5));
+    for (const [j, m] of model.scaler.mean.entries()) expect(m).toBeCloseTo(expected.mean[j] as number, 5);
     expect(model.scaler.mean[0]).not.toBeCloseTo(leaky.mean[0] as number, 6);
     expect(trainingSetSize(model.points)).toBe(split.train.length);
   });
