@@ -26,7 +26,7 @@ node: ## Install Node 24 into .cache/node if no Node 24 is on PATH
 
 .PHONY: install
 install: node ## Install dependencies exactly as locked (npm ci)
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --loglevel=warn
 
 .PHONY: lint
 lint: ## Lint and check formatting (Biome)
