@@ -1,0 +1,125 @@
+{{/* Chart name, truncated to the 63 characters a DNS label allows. */}}
+{{- define "scam-detector.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Fully qualified app name: the release name, plus the chart name unless the release already holds it. */}}
+{{- define "scam-detector.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "scam-detector.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "scam-detector.labels" -}}
+helm.sh/chart: {{ include "scam-detector.chart" . }}
+{{ include "scam-detector.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: scam-detector
+{{- end }}
+
+{{/* Only name and instance select; add the component where one is meant. */}}
+{{- define "scam-detector.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "scam-detector.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Labels and selector labels for one component: call with (dict "root" $ "component" "processor"). */}}
+{{- define "scam-detector.componentLabels" -}}
+{{ include "scam-detector.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "scam-detector.componentSelectorLabels" -}}
+{{ include "scam-detector.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "scam-detector.componentName" -}}
+{{- printf "%s-%s" (include "scam-detector.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The ServiceAccount of a component. */}}
+{{- define "scam-detector.serviceAccountName" -}}
+{{ include "scam-detector.componentName" . }}
+{{- end }}
+
+{{/* Image reference of a component; the tag defaults to the chart's appVersion, never "latest". */}}
+{{- define "scam-detector.image" -}}
+{{- $image := .root.Values.image -}}
+{{- $tag := default .root.Chart.AppVersion $image.tag -}}
+{{- if eq (toString $tag) "latest" }}{{ fail "image.tag \"latest\" is not allowed: pin a version" }}{{ end -}}
+{{- $repository := printf "%s-%s" $image.repositoryPrefix .component -}}
+{{- if $image.registry }}{{ printf "%s/%s:%s" $image.registry $repository $tag }}{{ else }}{{ printf "%s:%s" $repository $tag }}{{ end -}}
+{{- end }}
+
+{{/* Name of the Strimzi Kafka cluster the chart creates. */}}
+{{- define "scam-detector.kafkaClusterName" -}}
+{{- default (printf "%s-kafka" (include "scam-detector.fullname" .)) .Values.kafka.strimzi.clusterName | trunc 40 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Bootstrap address: the Strimzi cluster's internal plain listener, or the existing Kafka given in values. */}}
+{{- define "scam-detector.kafkaBootstrap" -}}
+{{- if .Values.kafka.strimzi.enabled }}
+{{- printf "%s-kafka-bootstrap.%s.svc:9092" (include "scam-detector.kafkaClusterName" .) .Release.Namespace }}
+{{- else }}
+{{- required "kafka.external.bootstrapServers is required when kafka.strimzi.enabled is false" .Values.kafka.external.bootstrapServers }}
+{{- end }}
+{{- end }}
+
+{{- define "scam-detector.modelConfigMap" -}}
+{{- default (printf "%s-model" (include "scam-detector.fullname" .)) .Values.model.configMapName | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Restricted Pod Security: the pod part. */}}
+{{- define "scam-detector.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.securityContext.runAsUser }}
+runAsGroup: {{ .Values.securityContext.runAsUser }}
+fsGroup: {{ .Values.securityContext.runAsUser }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Restricted Pod Security: the container part. */}}
+{{- define "scam-detector.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Environment shared by the services that talk to Kafka. */}}
+{{- define "scam-detector.kafkaEnv" -}}
+- name: KAFKA_BROKERS
+  value: {{ include "scam-detector.kafkaBootstrap" . | quote }}
+- name: LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+{{- end }}
+
+{{/* The writable /tmp every pod gets, since the root filesystem is read-only. */}}
+{{- define "scam-detector.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end }}
+
+{{- define "scam-detector.tmpMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end }}
