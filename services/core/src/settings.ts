@@ -48,6 +48,72 @@ export const SETTINGS = {
     services: ['processor'],
     parse: parsers.string,
   },
+  HTTP_PORT: {
+    doc: 'Port of the HTTP server with /healthz, /readyz and /metrics.',
+    default: { processor: '8081' },
+    services: ['processor'],
+    parse: parsers.integer(0, 65_535),
+  },
+  KAFKA_SESSION_TIMEOUT_MS: {
+    doc: 'Consumer group session timeout: how long a dead processor keeps its partitions before they move.',
+    default: '30000',
+    services: ['processor'],
+    parse: parsers.integer(6_000, 300_000),
+  },
+  KAFKA_MAX_REQUEST_BYTES: {
+    doc: "Budget of one produce request; sends are split under it. Keep it below the broker's message.max.bytes.",
+    default: '921600',
+    services: ['producer', 'processor'],
+    parse: parsers.integer(16_384, 100_000_000),
+  },
+  BATCH_MAX_RECORDS: {
+    doc: 'Most input records the processor validates, scores and produces in one step (bigger fetches are split).',
+    default: '2000',
+    services: ['processor'],
+    parse: parsers.integer(1, 100_000),
+  },
+  MODEL_RELOAD_DEBOUNCE_MS: {
+    doc: 'Quiet time after the last change to MODEL_PATH before the processor re-reads it.',
+    default: '250',
+    services: ['processor'],
+    parse: parsers.integer(0, 60_000),
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    doc: 'Deadline for a graceful shutdown on SIGTERM/SIGINT; past it the process exits with code 1.',
+    default: '10000',
+    services: ['processor', 'producer'],
+    parse: parsers.integer(100, 120_000),
+  },
+  PRODUCER_RATE: {
+    doc: 'Events per second the producer sends (the --rate flag wins over it).',
+    default: '100',
+    services: ['producer'],
+    parse: parsers.number(0.001, 1_000_000),
+  },
+  PRODUCER_COUNT: {
+    doc: 'Events to send before exiting; 0 sends until SIGTERM (the --count flag wins over it).',
+    default: '0',
+    services: ['producer'],
+    parse: parsers.integer(0, Number.MAX_SAFE_INTEGER),
+  },
+  PRODUCER_PROFILE: {
+    doc: 'Event stream: "default" (generator features, repeating callers, truth header) or "prototype" (the old producer: 11 digits, unique callers, no truth).',
+    default: 'default',
+    services: ['producer'],
+    parse: parsers.oneOf('default', 'prototype'),
+  },
+  PRODUCER_SEED: {
+    doc: 'Seed of the event stream: the same seed sends the same events.',
+    default: '42',
+    services: ['producer'],
+    parse: parsers.integer(0, 2 ** 32 - 1),
+  },
+  PRODUCER_CALLERS: {
+    doc: 'Size of the caller population of the default profile (callers repeat).',
+    default: '5000',
+    services: ['producer'],
+    parse: parsers.integer(1, 10_000_000),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;

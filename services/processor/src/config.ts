@@ -1,0 +1,25 @@
+import { type ConfigOf, pickSettings, readConfig } from '@scam-detector/core';
+
+/** Every environment variable the processor reads; the declarations live in core's settings.ts. */
+export const PROCESSOR_SETTINGS = pickSettings([
+  'LOG_LEVEL',
+  'KAFKA_BROKERS',
+  'INPUT_TOPIC',
+  'OUTPUT_TOPIC',
+  'DLQ_TOPIC',
+  'CONSUMER_GROUP',
+  'MODEL_PATH',
+  'HTTP_PORT',
+  'KAFKA_SESSION_TIMEOUT_MS',
+  'KAFKA_MAX_REQUEST_BYTES',
+  'BATCH_MAX_RECORDS',
+  'MODEL_RELOAD_DEBOUNCE_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+]);
+
+export type ProcessorConfig = ConfigOf<typeof PROCESSOR_SETTINGS>;
+
+/** Reads and validates the processor's configuration; throws a ConfigError naming every bad variable. */
+export function readProcessorConfig(env: Record<string, string | undefined> = process.env): ProcessorConfig {
+  return readConfig(PROCESSOR_SETTINGS, 'processor', env);
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import type { Server } from 'node:http';
+import { ConfigError, createLogger } from '@scam-detector/core';
+import { createKafkajsTransport } from '@scam-detector/transport';
+import { createApp } from './app.js';
+import { readProcessorConfig } from './config.js';
+import { FileModelSource } from './file-model-source.js';
+import { createProcessorMetrics } from './metrics.js';
+import { createProcessor } from './processor.js';
+
+/** Exit codes: 0 clean shutdown, 1 runtime failure or shutdown past its deadline, 2 invalid configuration. */
+const EXIT = { ok: 0, failure: 1, config: 2 } as const;
+
+let config: ReturnType<typeof readProcessorConfig>;
+try {
+  config = readProcessorConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  createLogger('processor').fatal({ problems: error.problems }, error.message);
+  process.exit(EXIT.config);
+}
+
+const logger = createLogger('processor', config.LOG_LEVEL);
+const metrics = createProcessorMetrics();
+const transport = createKafkajsTransport({
+  brokers: config.KAFKA_BROKERS,
+  clientId: 'scam-detector-processor',
+  logger,
+  maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
+  sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+});
+const processor = createProcessor(
+  {
+    group: config.CONSUMER_GROUP,
+    inputTopic: config.INPUT_TOPIC,
+    outputTopic: config.OUTPUT_TOPIC,
+    dlqTopic: config.DLQ_TOPIC,
+    maxBatchRecords: config.BATCH_MAX_RECORDS,
+    maxRecordBytes: config.KAFKA_MAX_REQUEST_BYTES,
+  },
+  {
+    transport,
+    modelSource: new FileModelSource({
+      path: config.MODEL_PATH,
+      debounceMs: config.MODEL_RELOAD_DEBOUNCE_MS,
+    }),
+    metrics,
+    logger,
+  },
+);
+
+const app = createApp({ registry: metrics.registry, status: processor.status });
+const server: Server = await new Promise((resolve, reject) => {
+  const listening = app.listen(config.HTTP_PORT, (error?: Error) =>
+    error ? reject(error) : resolve(listening),
+  );
+});
+logger.info(
+  { port: config.HTTP_PORT, group: config.CONSUMER_GROUP, topic: config.INPUT_TOPIC },
+  'processor started',
+);
+
+let shuttingDown = false;
+async function shutdown(reason: string, code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ reason, deadline_ms: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+  const deadline = setTimeout(() => {
+    logger.error(
+      { deadline_ms: config.SHUTDOWN_TIMEOUT_MS },
+      'shutdown deadline passed: exiting without a clean stop',
+    );
+    process.exit(EXIT.failure);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  deadline.unref();
+  try {
+    await processor.stop(); // stops fetching; only acknowledged batches are committed; flushes the producer
+    await transport.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    logger.info('stopped cleanly');
+  } catch (error) {
+    logger.error({ err: error }, 'error during shutdown');
+    code = EXIT.failure;
+  }
+  process.exit(code);
+}
+
+process.once('SIGTERM', () => void shutdown('SIGTERM', EXIT.ok));
+process.once('SIGINT', () => void shutdown('SIGINT', EXIT.ok));
+processor.stopped.catch((error: Error) => {
+  logger.fatal({ err: error }, 'consumer stopped for good');
+  void shutdown('consumer failure', EXIT.failure);
+});
+
+try {
+  await processor.start();
+} catch (error) {
+  logger.fatal({ err: error }, 'processor failed to start');
+  await shutdown('start-up failure', EXIT.failure);
+}

@@ -1,0 +1,81 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The processor's metrics, all in one registry per process (plus Node's default process metrics). */
+export function createProcessorMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    eventsIn: new Counter({
+      name: 'processor_events_in_total',
+      help: 'Input records read from the input topic.',
+      registers,
+    }),
+    eventsScored: new Counter({
+      name: 'processor_events_scored_total',
+      help: 'Valid events scored and handed to the producer for the output topic.',
+      registers,
+    }),
+    dlq: new Counter({
+      name: 'processor_dlq_total',
+      help: 'Input records sent to the dead-letter topic, by rejection reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'processor_batch_size',
+      help: 'Records per processed batch.',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
+      registers,
+    }),
+    batchDuration: new Histogram({
+      name: 'processor_batch_duration_seconds',
+      help: 'Time from handing a batch to the handler until its output is acknowledged by the broker.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    scoringDuration: new Histogram({
+      name: 'processor_scoring_duration_seconds',
+      help: 'Time spent scoring one batch with the KNN model.',
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'processor_consumer_lag',
+      help: 'Records behind the end of each assigned input partition, as of its last batch.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    partitions: new Gauge({
+      name: 'processor_assigned_partitions',
+      help: 'Input partitions this replica owns.',
+      registers,
+    }),
+    rebalances: new Counter({
+      name: 'processor_rebalances_total',
+      help: 'Consumer group rebalances seen.',
+      registers,
+    }),
+    consumerCrashes: new Counter({
+      name: 'processor_consumer_crashes_total',
+      help: 'Consumer failures (the batch is redelivered), by whether the consumer restarted itself.',
+      labelNames: ['restart'],
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'processor_model_info',
+      help: 'The model version serving (value 1).',
+      labelNames: ['version'],
+      registers,
+    }),
+    modelReloads: new Counter({
+      name: 'processor_model_loads_total',
+      help: 'Model files read, by result: loaded (now serving), unchanged (same version), rejected (invalid).',
+      labelNames: ['result'],
+      registers,
+    }),
+  };
+}
+
+export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;

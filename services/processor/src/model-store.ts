@@ -1,0 +1,36 @@
+import { type Model, Scorer } from '@scam-detector/core';
+
+export type OfferResult = 'loaded' | 'unchanged';
+
+/**
+ * Holds the scorer that serves. `current` is read once at the start of each batch, and replacing it is a
+ * single reference assignment, so a swap lands between batches: a batch never mixes two models, and no batch
+ * waits for a swap. The scorer (its index) is built before the swap, off the serving reference.
+ */
+export class ModelStore {
+  #current: Scorer | undefined;
+  #waiters: ((scorer: Scorer) => void)[] = [];
+
+  get current(): Scorer | undefined {
+    return this.#current;
+  }
+
+  get version(): string | undefined {
+    return this.#current?.version;
+  }
+
+  /** Makes `model` the serving one unless it is the version already serving. */
+  offer(model: Model): OfferResult {
+    if (this.#current?.version === model.version) return 'unchanged';
+    const scorer = new Scorer(model);
+    this.#current = scorer;
+    for (const wake of this.#waiters.splice(0)) wake(scorer);
+    return 'loaded';
+  }
+
+  /** Resolves with the first serving scorer (at once if there is one). */
+  ready(): Promise<Scorer> {
+    if (this.#current) return Promise.resolve(this.#current);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}

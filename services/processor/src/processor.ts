@@ -1,0 +1,161 @@
+import type { Logger, RejectionReason } from '@scam-detector/core';
+import type { Batch, Subscription, Transport } from '@scam-detector/transport';
+import type { ProcessorStatus } from './app.js';
+import type { ProcessorMetrics } from './metrics.js';
+import type { ModelSource } from './model-source.js';
+import { ModelStore } from './model-store.js';
+import { processRecords } from './pipeline.js';
+
+export interface ProcessorOptions {
+  group: string;
+  inputTopic: string;
+  outputTopic: string;
+  dlqTopic: string;
+  maxBatchRecords: number;
+  maxRecordBytes: number;
+}
+
+export interface ProcessorDeps {
+  transport: Transport;
+  modelSource: ModelSource;
+  metrics: ProcessorMetrics;
+  logger: Logger;
+  clock?: () => number;
+}
+
+export interface Processor {
+  /** Starts the model source, waits for the first valid model, then joins the group and consumes. */
+  start(): Promise<void>;
+  /** Stops consuming (the batch in flight is committed only if its output was acknowledged), then the
+   *  model source. Safe to call before start() has finished. */
+  stop(): Promise<void>;
+  status(): ProcessorStatus;
+  /** Rejects if the consumer fails for good; resolves after stop(). */
+  readonly stopped: Promise<void>;
+}
+
+/** The consume → validate → score → produce → commit pipeline, wired to its ports. */
+export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps): Processor {
+  const { transport, modelSource, metrics, logger } = deps;
+  const clock = deps.clock ?? Date.now;
+  const store = new ModelStore();
+  let subscription: Subscription | undefined;
+  let stopping = false;
+  let assigned = 0;
+  let resolveStopped: () => void = () => undefined;
+  let rejectStopped: (error: Error) => void = () => undefined;
+  const stopped = new Promise<void>((resolve, reject) => {
+    resolveStopped = resolve;
+    rejectStopped = reject;
+  });
+  stopped.catch(() => undefined);
+
+  const handle = (batch: Batch) => {
+    const scorer = store.current;
+    if (!scorer) throw new Error('no model loaded'); // unreachable: consuming starts after the first model
+    const outcome = processRecords(
+      batch.records,
+      scorer,
+      { output: options.outputTopic, dlq: options.dlqTopic },
+      clock(),
+      options.maxRecordBytes,
+    );
+    metrics.eventsIn.inc(batch.records.length);
+    metrics.eventsScored.inc(outcome.scored);
+    metrics.batchSize.observe(batch.records.length);
+    metrics.scoringDuration.observe(outcome.scoringMs / 1000);
+    for (const [reason, count] of Object.entries(outcome.rejected) as [RejectionReason, number][]) {
+      metrics.dlq.inc({ reason }, count);
+    }
+    if (Object.keys(outcome.rejected).length > 0) {
+      logger.debug({ partition: batch.partition, rejected: outcome.rejected }, 'dead-lettered invalid input');
+    }
+    return outcome.records;
+  };
+
+  const onModel = {
+    loaded(model: Parameters<ModelStore['offer']>[0], origin: string) {
+      const previous = store.version;
+      const result = store.offer(model);
+      metrics.modelReloads.inc({ result });
+      if (result === 'loaded') {
+        if (previous) metrics.modelInfo.remove({ version: previous });
+        metrics.modelInfo.set({ version: model.version }, 1);
+        logger.info({ model_version: model.version, previous: previous ?? null, origin }, 'model loaded');
+      }
+    },
+    rejected(error: Error, origin: string) {
+      metrics.modelReloads.inc({ result: 'rejected' });
+      logger.error(
+        { err: error, origin, serving: store.version ?? null },
+        store.version
+          ? 'model rejected; the previous model keeps serving'
+          : 'model rejected; waiting for a valid one',
+      );
+    },
+  };
+
+  return {
+    stopped,
+    status: () => ({
+      modelVersion: store.version,
+      assignedPartitions: assigned,
+      consuming: subscription !== undefined,
+    }),
+
+    async start() {
+      await modelSource.start(onModel);
+      if (!store.current) logger.warn('no valid model yet: not consuming until one is loaded');
+      await store.ready();
+      if (stopping) return;
+      subscription = await transport.consume(
+        {
+          group: options.group,
+          topics: [options.inputTopic],
+          maxBatchRecords: options.maxBatchRecords,
+          listener: {
+            assigned(assignment) {
+              assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
+              metrics.partitions.set(assigned);
+              metrics.lag.reset();
+              logger.info({ assignment }, 'partitions assigned');
+            },
+            rebalancing() {
+              metrics.rebalances.inc();
+              logger.info('group rebalancing');
+            },
+            batchDone(info) {
+              metrics.batchDuration.observe(info.durationMs / 1000);
+              metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
+            },
+            crashed(error, willRestart) {
+              metrics.consumerCrashes.inc({ restart: String(willRestart) });
+              logger.error(
+                { err: error, willRestart },
+                'consumer failed; uncommitted batches will be redelivered',
+              );
+            },
+          },
+        },
+        handle,
+      );
+      subscription.stopped.then(resolveStopped, (error: Error) => {
+        assigned = 0;
+        rejectStopped(error);
+      });
+      if (stopping) await subscription.stop();
+    },
+
+    async stop() {
+      stopping = true;
+      try {
+        await subscription?.stop();
+      } finally {
+        assigned = 0;
+        metrics.partitions.set(0);
+        await modelSource.close();
+        resolveStopped();
+      }
+    },
+  };
+}

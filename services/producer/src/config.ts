@@ -1,0 +1,20 @@
+import { type ConfigOf, pickSettings, readConfig } from '@scam-detector/core';
+
+export const PRODUCER_SETTINGS = pickSettings([
+  'LOG_LEVEL',
+  'KAFKA_BROKERS',
+  'INPUT_TOPIC',
+  'KAFKA_MAX_REQUEST_BYTES',
+  'SHUTDOWN_TIMEOUT_MS',
+  'PRODUCER_RATE',
+  'PRODUCER_COUNT',
+  'PRODUCER_PROFILE',
+  'PRODUCER_SEED',
+  'PRODUCER_CALLERS',
+]);
+
+export type ProducerConfig = ConfigOf<typeof PRODUCER_SETTINGS>;
+
+export function readProducerConfig(env: Record<string, string | undefined> = process.env): ProducerConfig {
+  return readConfig(PRODUCER_SETTINGS, 'producer', env);
+}

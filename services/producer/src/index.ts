@@ -1,0 +1,4 @@
+export * from './config.js';
+export * from './pacing.js';
+export * from './producer.js';
+export * from './profiles.js';

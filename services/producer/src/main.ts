@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { ConfigError, createLogger } from '@scam-detector/core';
+import { createKafkajsTransport } from '@scam-detector/transport';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readProducerConfig } from './config.js';
+import { runProducer } from './producer.js';
+import { createEventSource, PROFILES, type ProfileName } from './profiles.js';
+
+/** Exit codes: 0 done (count reached or stopped by a signal), 1 failure, 2 invalid configuration or flags. */
+const EXIT = { ok: 0, failure: 1, config: 2 } as const;
+
+let config: ReturnType<typeof readProducerConfig>;
+try {
+  config = readProducerConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  createLogger('producer').fatal({ problems: error.problems }, error.message);
+  process.exit(EXIT.config);
+}
+
+const positive = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+const whole = (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+};
+
+const program = new Command('scam-producer')
+  .description('Send synthetic call events to Kafka at a steady rate, keyed by caller. Flags win over env.')
+  .option('--rate <events/s>', 'events per second (PRODUCER_RATE)', positive, config.PRODUCER_RATE)
+  .option(
+    '--count <n>',
+    'send this many events, then exit; 0 = until SIGTERM (PRODUCER_COUNT)',
+    whole,
+    config.PRODUCER_COUNT,
+  )
+  .addOption(
+    new Option('--profile <name>', 'event stream (PRODUCER_PROFILE)')
+      .choices(PROFILES)
+      .default(config.PRODUCER_PROFILE),
+  )
+  .option('--seed <n>', 'seed of the stream (PRODUCER_SEED)', whole, config.PRODUCER_SEED)
+  .option(
+    '--callers <n>',
+    'caller population of the default profile (PRODUCER_CALLERS)',
+    whole,
+    config.PRODUCER_CALLERS,
+  )
+  .option('--topic <name>', 'topic to write to (INPUT_TOPIC)', config.INPUT_TOPIC)
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.config));
+
+program.parse();
+const opts = program.opts<{
+  rate: number;
+  count: number;
+  profile: ProfileName;
+  seed: number;
+  callers: number;
+  topic: string;
+}>();
+
+const logger = createLogger('producer', config.LOG_LEVEL);
+const transport = createKafkajsTransport({
+  brokers: config.KAFKA_BROKERS,
+  clientId: 'scam-detector-producer',
+  logger,
+  maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
+});
+const abort = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'stopping');
+    abort.abort();
+    setTimeout(() => {
+      logger.error('shutdown deadline passed');
+      process.exit(EXIT.failure);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  });
+}
+
+try {
+  const producer = await transport.producer();
+  logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
+  const result = await runProducer(
+    producer,
+    createEventSource({ profile: opts.profile, seed: opts.seed, callers: opts.callers, topic: opts.topic }),
+    { rate: opts.rate, count: opts.count === 0 ? undefined : opts.count },
+    abort.signal,
+  );
+  await producer.close();
+  logger.info({ sent: result.sent, seconds: result.elapsedMs / 1000, rate: Math.round(result.rate) }, 'done');
+  process.exit(EXIT.ok);
+} catch (error) {
+  logger.fatal({ err: error }, 'producer failed');
+  await transport.close().catch(() => undefined);
+  process.exit(EXIT.failure);
+}

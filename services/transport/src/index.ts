@@ -1,0 +1,4 @@
+export * from './chunk.js';
+export * from './kafkajs.js';
+export * from './types.js';
+export * from './warnings.js';

@@ -1,0 +1,311 @@
+import type { Logger } from '@scam-detector/core';
+import {
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  Kafka,
+  type KafkaMessage,
+  type Producer as KafkaProducer,
+  type LogEntry,
+  logLevel,
+} from 'kafkajs';
+import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
+import type {
+  BatchHandler,
+  ConsumedHeaders,
+  ConsumedRecord,
+  ConsumeOptions,
+  PartitionAssignment,
+  ProducedRecord,
+  Producer,
+  Subscription,
+  Transport,
+} from './types.js';
+import { silenceTimeoutNegativeWarning } from './warnings.js';
+
+export interface KafkajsTransportOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  /** Budget of one produce request; keep it under the broker's message.max.bytes (1 MiB by default). */
+  maxRequestBytes?: number;
+  /** Group session timeout: how long a dead member keeps its partitions. kafkajs default 30 s. */
+  sessionTimeoutMs?: number;
+  /** Upper bound of the retry back-off (connection, produce, consumer restart). */
+  maxRetryTimeMs?: number;
+}
+
+const DEFAULT_MAX_BATCH_RECORDS = 2000;
+
+function kafkajsLogCreator(logger: Logger) {
+  const child = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log }: LogEntry): void => {
+      const { message, ...rest } = log;
+      if (level === logLevel.ERROR) child.error(rest, message);
+      else if (level === logLevel.WARN) child.warn(rest, message);
+      else if (level === logLevel.INFO) child.info(rest, message);
+      else child.debug(rest, message);
+    };
+}
+
+function toHeaders(headers: IHeaders | undefined): ConsumedHeaders {
+  const result: ConsumedHeaders = {};
+  if (!headers) return result;
+  for (const [name, raw] of Object.entries(headers)) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value === undefined) continue;
+    result[name] = typeof value === 'string' ? Buffer.from(value) : value;
+  }
+  return result;
+}
+
+function toRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: toHeaders(message.headers),
+    timestampMs: Number(message.timestamp),
+  };
+}
+
+/** Sends records in order, in requests under the size budget, one request at a time. */
+async function sendChunked(
+  producer: KafkaProducer,
+  records: readonly ProducedRecord[],
+  maxBytes: number,
+): Promise<void> {
+  for (const chunk of chunkRecords(records, maxBytes)) {
+    const byTopic = new Map<
+      string,
+      {
+        key: string | Buffer | null;
+        value: string | Buffer | null;
+        headers?: Record<string, string | Buffer>;
+      }[]
+    >();
+    for (const record of chunk) {
+      let messages = byTopic.get(record.topic);
+      if (!messages) {
+        messages = [];
+        byTopic.set(record.topic, messages);
+      }
+      messages.push(
+        record.headers
+          ? { key: record.key, value: record.value, headers: record.headers }
+          : { key: record.key, value: record.value },
+      );
+    }
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+}
+
+/** The production adapter of the transport port, on kafkajs 2.2.4. */
+export function createKafkajsTransport(options: KafkajsTransportOptions): Transport {
+  silenceTimeoutNegativeWarning();
+  const maxRetryTime = options.maxRetryTimeMs ?? 5000;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.WARN,
+    logCreator: kafkajsLogCreator(options.logger),
+    retry: { initialRetryTime: 300, maxRetryTime, retries: 8 },
+  });
+  const closers = new Set<() => Promise<void>>();
+
+  async function createProducer(): Promise<Producer> {
+    // Idempotent: a retried request never writes a record twice. One request in flight keeps kafkajs's
+    // per-partition sequence numbers in order.
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { initialRetryTime: 300, maxRetryTime, retries: Number.MAX_SAFE_INTEGER },
+    });
+    await producer.connect();
+    let inFlight = Promise.resolve();
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      closers.delete(close);
+      await inFlight.catch(() => undefined);
+      await producer.disconnect();
+    };
+    closers.add(close);
+    return {
+      send(records) {
+        if (closed) return Promise.reject(new Error('producer is closed'));
+        if (records.length === 0) return Promise.resolve();
+        // Sends are serialised so records keep the order in which send() was called.
+        const sent = inFlight.then(() => sendChunked(producer, records, maxRequestBytes));
+        inFlight = sent.catch(() => undefined);
+        return sent;
+      },
+      close,
+    };
+  }
+
+  async function consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Subscription> {
+    const listener = consumeOptions.listener ?? {};
+    const maxBatchRecords = consumeOptions.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+    const output = await createProducer();
+    const consumer: Consumer = kafka.consumer({
+      groupId: consumeOptions.group,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+      // Every failure restarts the consumer: a retriable one (broker gone, send failed) by kafkajs's own rule,
+      // anything else as well, since the batch was not committed and will simply be delivered again.
+      retry: { initialRetryTime: 300, maxRetryTime, retries: 8, restartOnFailure: async () => true },
+    });
+    let assignment: PartitionAssignment[] = [];
+    let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+    const stopped = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    stopped.catch(() => undefined); // a caller that never awaits it must not crash the process
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      assignment = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({
+        topic,
+        partitions: [...partitions].sort((a, b) => a - b),
+      }));
+      listener.assigned?.(assignment);
+    });
+    consumer.on(consumer.events.REBALANCING, () => listener.rebalancing?.());
+    consumer.on(consumer.events.CRASH, (event) => {
+      const error = event.payload.error;
+      listener.crashed?.(error, event.payload.restart);
+      if (!event.payload.restart) {
+        assignment = [];
+        settle?.reject(error);
+      }
+    });
+
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [...consumeOptions.topics],
+      fromBeginning: consumeOptions.fromBeginning ?? true,
+    });
+
+    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+      const { topic, partition, messages } = batch;
+      const highWatermark = Number(batch.highWatermark);
+      for (let start = 0; start < messages.length; start += maxBatchRecords) {
+        // Stopping or revoked: abandon the rest of the batch; it is not resolved, so not committed.
+        if (!isRunning() || isStale()) return;
+        const began = performance.now();
+        const slice = messages.slice(start, start + maxBatchRecords);
+        const records = slice.map((message) => toRecord(topic, partition, message));
+        const last = records[records.length - 1] as ConsumedRecord;
+        const lag = Math.max(0, highWatermark - Number(last.offset) - 1);
+        const produced = await handler({ topic, partition, records, lag });
+        await output.send(produced);
+        // Acknowledged downstream: only now may these offsets be committed.
+        resolveOffset(last.offset);
+        await heartbeat();
+        listener.batchDone?.({
+          topic,
+          partition,
+          records: records.length,
+          durationMs: performance.now() - began,
+          lag,
+        });
+      }
+    };
+
+    await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, eachBatch });
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        closers.delete(stop);
+        try {
+          await consumer.disconnect(); // stops fetching, waits for the batch in flight, commits resolved offsets
+        } finally {
+          assignment = [];
+          await output.close();
+          settle?.resolve();
+        }
+      })();
+      return stopping;
+    };
+    closers.add(stop);
+    return { assignment: () => assignment, stop, stopped };
+  }
+
+  return {
+    producer: createProducer,
+    consume,
+    async close() {
+      await Promise.allSettled([...closers].map((close) => close()));
+    },
+  };
+}
+
+/** Creates topics that do not exist yet (tests, tools). Not part of the port: an adapter-specific helper. */
+export async function createTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+  partitions: number,
+): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'scam-detector-admin',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes topics and consumer groups a test created (best effort: missing ones are ignored). */
+export async function deleteTopicsAndGroups(
+  brokers: readonly string[],
+  topics: readonly string[],
+  groups: readonly string[] = [],
+): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'scam-detector-admin',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    if (groups.length > 0) await admin.deleteGroups([...groups]).catch(() => undefined);
+    if (topics.length > 0) await admin.deleteTopics({ topics: [...topics] }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Committed offsets of a group per partition (-1 when none), for tests and tools. */
+export async function committedOffsets(
+  brokers: readonly string[],
+  group: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  const admin = new Kafka({
+    clientId: 'scam-detector-admin',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
