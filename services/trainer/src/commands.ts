@@ -7,6 +7,7 @@ import {
   silentProgress,
   writeFileAtomic,
 } from '@scam-detector/core';
+import { describeApiError, loadKubeConfig, resolveNamespace, writeModelConfigMap } from '@scam-detector/kube';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { evaluateFresh, evaluationJson } from './evaluate.js';
 import { formatEvaluation, formatTraining } from './report.js';
@@ -26,6 +27,34 @@ function positiveInteger(value: string): number {
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
   return Number(value);
+}
+
+interface TrainCliOptions {
+  samples: number;
+  seed: number;
+  folds: number;
+  selectBy: 'brier' | 'accuracy';
+  out: string;
+  json?: boolean;
+  configmap?: string;
+  namespace?: string;
+}
+
+async function publishToConfigMap(
+  name: string,
+  namespace: string | undefined,
+  json: string,
+  version: string,
+): Promise<string> {
+  const kc = loadKubeConfig();
+  const ns = namespace ?? resolveNamespace(kc);
+  try {
+    const outcome = await writeModelConfigMap(kc, { name, namespace: ns, json, version });
+    return `${outcome} ConfigMap ${ns}/${name} with model_version ${version}`;
+  } catch (error) {
+    console.error(`cannot write ConfigMap ${ns}/${name}: ${describeApiError(error)}`);
+    process.exit(EXIT.failure);
+  }
 }
 
 /** `train` and `evaluate`, shared by the trainer's own binary and the project CLI. */
@@ -48,62 +77,61 @@ export function registerTrainerCommands(program: Command): void {
     )
     .option('--out <path>', 'where to write the model', 'models/model.json')
     .option('--json', 'print the held-out evaluation as JSON instead of a table')
-    .action(
-      async (opts: {
-        samples: number;
-        seed: number;
-        folds: number;
-        selectBy: 'brier' | 'accuracy';
-        out: string;
-        json?: boolean;
-      }) => {
-        if (opts.samples < opts.folds * 10) {
-          console.error(`--samples ${opts.samples} is too few for ${opts.folds}-fold cross-validation`);
-          process.exit(EXIT.usage);
-        }
-        const started = performance.now();
-        const model = trainModel(
-          {
-            ...DEFAULT_TRAIN_OPTIONS,
-            samples: opts.samples,
-            seed: opts.seed,
-            folds: opts.folds,
-            selectBy: opts.selectBy,
-          },
-          opts.json ? silentProgress : createProgress(),
+    .option('--configmap <name>', 'also write the model into this Kubernetes ConfigMap (create, or replace)')
+    .option(
+      '--namespace <ns>',
+      "namespace of --configmap (default: KUBE_NAMESPACE, the pod's, or the kubeconfig's)",
+    )
+    .action(async (opts: TrainCliOptions) => {
+      if (opts.samples < opts.folds * 10) {
+        console.error(`--samples ${opts.samples} is too few for ${opts.folds}-fold cross-validation`);
+        process.exit(EXIT.usage);
+      }
+      const started = performance.now();
+      const model = trainModel(
+        {
+          ...DEFAULT_TRAIN_OPTIONS,
+          samples: opts.samples,
+          seed: opts.seed,
+          folds: opts.folds,
+          selectBy: opts.selectBy,
+        },
+        opts.json ? silentProgress : createProgress(),
+      );
+      const { json, version } = encodeModel(model);
+      const bytes = Buffer.byteLength(json);
+      if (bytes > ARTIFACT_LIMIT_BYTES) {
+        console.error(
+          `model is ${(bytes / 1024).toFixed(0)} KiB, over the ${ARTIFACT_LIMIT_BYTES / 1024} KiB a ConfigMap can safely hold; train on fewer --samples`,
         );
-        const { json, version } = encodeModel(model);
-        const bytes = Buffer.byteLength(json);
-        if (bytes > ARTIFACT_LIMIT_BYTES) {
-          console.error(
-            `model is ${(bytes / 1024).toFixed(0)} KiB, over the ${ARTIFACT_LIMIT_BYTES / 1024} KiB a ConfigMap can safely hold; train on fewer --samples`,
-          );
-          process.exit(EXIT.failure);
-        }
-        await writeFileAtomic(opts.out, json);
-        const evaluation = model.evaluation;
-        if (evaluation === null) throw new Error('training produced no evaluation');
-        if (opts.json) {
-          console.log(
-            JSON.stringify({
-              ...evaluationJson({
-                model_version: version,
-                k: model.params.k,
-                report: evaluation.test,
-                bayes: evaluation.bayes,
-              }),
-              out: opts.out,
-              bytes,
-            }),
-          );
-          return;
-        }
-        console.log(formatTraining(evaluation, version));
+        process.exit(EXIT.failure);
+      }
+      await writeFileAtomic(opts.out, json);
+      const configMapNote = opts.configmap
+        ? await publishToConfigMap(opts.configmap, opts.namespace, json, version)
+        : '';
+      const evaluation = model.evaluation;
+      if (evaluation === null) throw new Error('training produced no evaluation');
+      if (opts.json) {
         console.log(
-          `\nwrote ${opts.out} (${(bytes / 1024).toFixed(0)} KiB, model_version ${version}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          JSON.stringify({
+            ...evaluationJson({
+              model_version: version,
+              k: model.params.k,
+              report: evaluation.test,
+              bayes: evaluation.bayes,
+            }),
+            out: opts.out,
+            bytes,
+          }),
         );
-      },
-    );
+        return;
+      }
+      console.log(formatTraining(evaluation, version));
+      console.log(
+        `\nwrote ${opts.out} (${(bytes / 1024).toFixed(0)} KiB, model_version ${version}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+    });
 
   program
     .command('evaluate')
