@@ -123,6 +123,7 @@ export function registerTrainerCommands(program: Command): void {
             }),
             out: opts.out,
             bytes,
+            configmap: configMapNote || undefined,
           }),
         );
         return;
@@ -131,6 +132,7 @@ export function registerTrainerCommands(program: Command): void {
       console.log(
         `\nwrote ${opts.out} (${(bytes / 1024).toFixed(0)} KiB, model_version ${version}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
+      if (configMapNote) console.log(configMapNote);
     });
 
   program
