@@ -71,6 +71,43 @@ evaluate: build ## Evaluate MODEL on 100,000 fresh rows (seed 7)
 bench-score: build ## Scoring speed of our KNN vs ml-knn (JSON lines)
 	node services/trainer/dist/bench-score.js
 
+##@ Cluster (kind + Strimzi)
+CLUSTER ?= scam-detector
+NAMESPACE ?= scam
+RELEASE ?= scam-detector
+STRIMZI_VERSION ?= 1.2.0
+REPLICAS ?= 3
+DASHBOARD_PORT ?= 8080
+
+.PHONY: kind-up
+kind-up: ## Create the kind cluster, install the Strimzi operator, build the images and load them
+	@kind get clusters 2>/dev/null | grep -qx '$(CLUSTER)' || kind create cluster --name $(CLUSTER) --config kind-config.yaml
+	helm upgrade --install strimzi-cluster-operator oci://quay.io/strimzi-helm/strimzi-kafka-operator \
+	  --version $(STRIMZI_VERSION) --namespace strimzi --create-namespace -f k8s/strimzi-values.yaml --wait --timeout 10m
+	$(MAKE) images
+	scripts/images/kind-load.sh $(CLUSTER)
+	kubectl --namespace strimzi rollout status deployment/strimzi-cluster-operator --timeout=300s
+
+.PHONY: deploy
+deploy: ## Install or upgrade the chart: Kafka, topics, training Job, processors, producer, dashboard
+	helm upgrade --install $(RELEASE) charts/scam-detector --namespace $(NAMESPACE) --create-namespace --wait --timeout 10m
+
+.PHONY: scale
+scale: ## Scale the processors: make scale REPLICAS=3 (at most the 6 partitions do work)
+	kubectl --namespace $(NAMESPACE) scale deployment/$(RELEASE)-processor --replicas=$(REPLICAS)
+
+.PHONY: port-forward
+port-forward: ## Open the dashboard on http://localhost:$(DASHBOARD_PORT)
+	kubectl --namespace $(NAMESPACE) port-forward svc/$(RELEASE)-dashboard $(DASHBOARD_PORT):8080
+
+.PHONY: retrain
+retrain: ## Retrain the model in the cluster; processors hot-reload it without a restart
+	kubectl --namespace $(NAMESPACE) create job $(RELEASE)-trainer-manual-$$(date +%s) --from=cronjob/$(RELEASE)-trainer
+
+.PHONY: kind-down
+kind-down: ## Delete the kind cluster (and everything in it)
+	kind delete cluster --name $(CLUSTER)
+
 ##@ Clean-up
 .PHONY: clean
 clean: ## Remove build output and test reports (keeps .cache)
