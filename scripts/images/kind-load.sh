@@ -13,8 +13,11 @@ for component in processor producer dashboard trainer; do
   if docker info >/dev/null 2>&1; then
     kind load docker-image "$image" --name "$cluster"
   else
+    # The chart asks for "scam-detector-x:v", which containerd reads as docker.io/library/scam-detector-x:v;
+    # buildah names local images localhost/…, so the archive carries the docker.io name.
     mkdir -p "$archives"
-    podman save --format docker-archive -o "$archives/$component.tar" "localhost/$image"
+    podman tag "localhost/$image" "docker.io/library/$image"
+    podman save --format docker-archive -o "$archives/$component.tar" "docker.io/library/$image"
     kind load image-archive "$archives/$component.tar" --name "$cluster"
   fi
 done
