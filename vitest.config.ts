@@ -35,6 +35,19 @@ export default defineConfig({
           sequence: { concurrent: false },
         },
       },
+      {
+        // Against a real Kubernetes control plane built from source (scripts/k8s/control-plane.sh), with real
+        // helm and kind binaries; the global setup starts it and installs the Strimzi and KEDA CRDs.
+        extends: true,
+        test: {
+          name: 'k8s',
+          include: ['test/k8s/**/*.test.ts'],
+          globalSetup: ['test/k8s/global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

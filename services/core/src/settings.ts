@@ -61,8 +61,8 @@ export const SETTINGS = {
     parse: parsers.integer(6_000, 300_000),
   },
   KAFKA_MAX_REQUEST_BYTES: {
-    doc: "Budget of one produce request; sends are split under it. Keep it below the broker's message.max.bytes.",
-    default: '921600',
+    doc: "Budget of one produce request; sends are split under it. Keep it below the broker's message.max.bytes (1 MiB by default).",
+    default: '1000000',
     services: ['producer', 'processor'],
     parse: parsers.integer(16_384, 100_000_000),
   },
@@ -113,6 +113,24 @@ export const SETTINGS = {
     default: '5000',
     services: ['producer'],
     parse: parsers.integer(1, 10_000_000),
+  },
+  MODEL_SOURCE: {
+    doc: 'Where the processor gets its model: "file" (MODEL_PATH, watched) or "configmap" (MODEL_CONFIGMAP, watched through the Kubernetes API).',
+    default: 'file',
+    services: ['processor'],
+    parse: parsers.oneOf('file', 'configmap'),
+  },
+  MODEL_CONFIGMAP: {
+    doc: 'ConfigMap holding the model (key model.json) when MODEL_SOURCE=configmap; the training Job writes it.',
+    default: 'scam-detector-model',
+    services: ['processor'],
+    parse: parsers.string,
+  },
+  KUBE_NAMESPACE: {
+    doc: "Namespace of the model ConfigMap; empty means the pod's own namespace (or the kubeconfig context's).",
+    default: '',
+    services: ['trainer', 'processor'],
+    parse: parsers.string,
   },
 } satisfies Record<string, Setting<unknown>>;
 

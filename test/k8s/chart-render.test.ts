@@ -1,0 +1,351 @@
+import { readFileSync } from 'node:fs';
+import { defaultFor, SETTINGS } from '@scam-detector/core';
+import { describe, expect, it } from 'vitest';
+import { CHART, type K8sObject, renderChart, run } from './support.js';
+
+type Container = {
+  name: string;
+  image: string;
+  env?: { name: string; value?: string }[];
+  ports?: { name: string; containerPort: number }[];
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  startupProbe?: { httpGet?: { path: string; port: string | number } };
+  securityContext?: Record<string, unknown>;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  volumeMounts?: { name: string; mountPath: string }[];
+};
+type PodSpec = {
+  containers: Container[];
+  securityContext?: Record<string, unknown>;
+  volumes?: { name: string; emptyDir?: unknown }[];
+};
+type PodTemplate = { metadata: { labels: Record<string, string> }; spec: PodSpec };
+
+const appVersion = /appVersion:\s*"?([^"\n]+)"?/.exec(readFileSync(`${CHART}/Chart.yaml`, 'utf8'))?.[1];
+const chartPackage = JSON.parse(readFileSync(`${CHART}/../../package.json`, 'utf8')) as { version: string };
+
+/** Every pod template in the rendered objects, with the object that holds it. */
+function podTemplates(objects: K8sObject[]): { owner: K8sObject; template: PodTemplate }[] {
+  const found: { owner: K8sObject; template: PodTemplate }[] = [];
+  for (const object of objects) {
+    // biome-ignore lint/suspicious/noExplicitAny: walking arbitrary rendered manifests
+    const spec = object.spec as Record<string, any> | undefined;
+    if (object.kind === 'Pod')
+      found.push({ owner: object, template: { metadata: object.metadata as never, spec: spec as never } });
+    if (spec?.template?.spec) found.push({ owner: object, template: spec.template });
+    if (spec?.jobTemplate?.spec?.template)
+      found.push({ owner: object, template: spec.jobTemplate.spec.template });
+  }
+  return found;
+}
+
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+describe('the rendered chart (default values)', async () => {
+  const objects = await renderChart();
+  const templates = podTemplates(objects);
+  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+
+  it('renders every part the product needs', () => {
+    const kinds = objects.map((o) => o.kind);
+    for (const kind of [
+      'Kafka',
+      'KafkaNodePool',
+      'KafkaTopic',
+      'Job',
+      'CronJob',
+      'Deployment',
+      'Service',
+      'PodDisruptionBudget',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
+      'NetworkPolicy',
+      'Pod',
+    ]) {
+      expect(kinds).toContain(kind);
+    }
+    expect(
+      byKind('KafkaTopic')
+        .map((t) => (t.spec as { topicName: string }).topicName)
+        .sort(),
+    ).toEqual(['calls_dlq', 'calls_raw', 'calls_scored']);
+    expect(objects.every((o) => o.apiVersion !== 'kafka.strimzi.io/v1beta2')).toBe(true);
+  });
+
+  it('labels every object with name, instance, version, managed-by, and a component on every workload', () => {
+    for (const object of objects) {
+      const labels = object.metadata.labels ?? {};
+      expect(labels['app.kubernetes.io/name'], `${object.kind}/${object.metadata.name}`).toBe(
+        'scam-detector',
+      );
+      expect(labels['app.kubernetes.io/instance']).toBe('rel');
+      expect(labels['app.kubernetes.io/version']).toBe(appVersion);
+      expect(labels['app.kubernetes.io/managed-by']).toBe('Helm');
+    }
+    for (const { owner, template } of templates) {
+      expect(['producer', 'processor', 'dashboard', 'trainer', 'test'], owner.metadata.name).toContain(
+        template.metadata.labels['app.kubernetes.io/component'],
+      );
+    }
+  });
+
+  it('has Deployment selectors that match their pod labels and select only their component', () => {
+    for (const deployment of byKind('Deployment')) {
+      const spec = deployment.spec as {
+        selector: { matchLabels: Record<string, string> };
+        template: PodTemplate;
+      };
+      expect(matches(spec.selector.matchLabels, spec.template.metadata.labels)).toBe(true);
+      expect(spec.selector.matchLabels['app.kubernetes.io/component']).toBe(
+        spec.template.metadata.labels['app.kubernetes.io/component'],
+      );
+      expect(Object.keys(spec.selector.matchLabels)).not.toContain('app.kubernetes.io/version');
+    }
+    const pdb = byKind('PodDisruptionBudget')[0]?.spec as {
+      selector: { matchLabels: Record<string, string> };
+    };
+    const processor = byKind('Deployment').find((d) => d.metadata.name.endsWith('-processor'))?.spec as {
+      template: PodTemplate;
+    };
+    expect(matches(pdb.selector.matchLabels, processor.template.metadata.labels)).toBe(true);
+  });
+
+  it('has Services that select pods and target a port those pods really expose', () => {
+    for (const service of byKind('Service')) {
+      const spec = service.spec as {
+        selector: Record<string, string>;
+        ports: { targetPort: string | number }[];
+      };
+      const selected = templates.filter(
+        ({ owner, template }) =>
+          owner.kind === 'Deployment' && matches(spec.selector, template.metadata.labels),
+      );
+      expect(selected.length, service.metadata.name).toBe(1);
+      const ports = selected[0]?.template.spec.containers.flatMap((c) => c.ports ?? []) ?? [];
+      for (const port of spec.ports) {
+        expect(
+          ports.some((p) => p.name === port.targetPort || p.containerPort === port.targetPort),
+          `${service.metadata.name} -> ${port.targetPort}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('probes the health endpoints on a port the container declares, which the service listens on', () => {
+    for (const { owner, template } of templates.filter((t) => t.owner.kind === 'Deployment')) {
+      for (const container of template.spec.containers) {
+        const probes = [container.readinessProbe, container.livenessProbe, container.startupProbe].filter(
+          (p) => p !== undefined,
+        );
+        expect(probes.length, owner.metadata.name).toBeGreaterThanOrEqual(2);
+        expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+        expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+        for (const probe of probes) {
+          const port = container.ports?.find((p) => p.name === probe.httpGet?.port);
+          expect(port, `${owner.metadata.name} probe port`).toBeDefined();
+          const listenVar = container.env?.find((e) => e.name === 'HTTP_PORT' || e.name === 'PORT');
+          expect(Number(listenVar?.value)).toBe(port?.containerPort);
+        }
+      }
+    }
+  });
+
+  it('sets only environment variables that the service reads, as declared in settings.ts', () => {
+    const serviceOf: Record<string, string> = {
+      processor: 'processor',
+      producer: 'producer',
+      dashboard: 'dashboard',
+      trainer: 'trainer',
+    };
+    for (const { template } of templates) {
+      const service = serviceOf[template.metadata.labels['app.kubernetes.io/component'] ?? ''];
+      if (!service) continue;
+      for (const container of template.spec.containers) {
+        for (const variable of container.env ?? []) {
+          const setting = (SETTINGS as Record<string, { services: readonly string[] }>)[variable.name];
+          expect(setting, `${service} sets ${variable.name}, which no service declares`).toBeDefined();
+          expect(setting?.services, `${variable.name} is not read by the ${service}`).toContain(service);
+        }
+      }
+    }
+  });
+
+  it('sets every setting a service needs that has no default', () => {
+    for (const { template } of templates) {
+      const service = template.metadata.labels['app.kubernetes.io/component'] as 'processor';
+      const set = new Set(template.spec.containers.flatMap((c) => (c.env ?? []).map((e) => e.name)));
+      for (const [name, setting] of Object.entries(SETTINGS)) {
+        if (
+          (setting.services as readonly string[]).includes(service) &&
+          defaultFor(setting, service) === undefined
+        ) {
+          expect(set.has(name), `${service} needs ${name}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('runs every pod under the Restricted pod security standard, with resources and a writable /tmp', () => {
+    for (const { owner, template } of templates) {
+      const pod = template.spec;
+      expect(pod.securityContext?.runAsNonRoot, owner.metadata.name).toBe(true);
+      expect(pod.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      for (const container of pod.containers) {
+        expect(container.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(container.resources?.requests, `${owner.metadata.name} requests`).toBeDefined();
+        expect(container.resources?.limits?.memory, `${owner.metadata.name} memory limit`).toBeDefined();
+      }
+      if (owner.kind !== 'Pod') {
+        expect(pod.volumes?.find((v) => v.name === 'tmp')?.emptyDir).toBeDefined();
+        expect(pod.containers[0]?.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      }
+    }
+  });
+
+  it('pins every image to the chart appVersion, never latest', () => {
+    expect(appVersion).toBe(chartPackage.version);
+    for (const { template } of templates) {
+      for (const container of template.spec.containers)
+        expect(container.image).toMatch(
+          new RegExp(`^scam-detector-(processor|producer|dashboard|trainer):${appVersion}$`),
+        );
+    }
+  });
+
+  it('limits the trainer to creating ConfigMaps and to its own, and the processor to reading its own', () => {
+    const roles = byKind('Role');
+    const trainer = roles.find((r) => r.metadata.name.endsWith('-trainer')) as unknown as {
+      rules: { verbs: string[]; resources: string[]; resourceNames?: string[] }[];
+    };
+    const processor = roles.find((r) => r.metadata.name.endsWith('-processor')) as unknown as {
+      rules: { verbs: string[]; resourceNames?: string[] }[];
+    };
+    expect(trainer.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['rel-scam-detector-model'],
+        verbs: ['get', 'update', 'patch'],
+      },
+    ]);
+    expect(processor.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['rel-scam-detector-model'],
+        verbs: ['get', 'list', 'watch'],
+      },
+    ]);
+  });
+
+  it('keeps the dashboard off any Ingress by default', () => {
+    expect(byKind('Ingress')).toHaveLength(0);
+    const service = byKind('Service')[0];
+    expect((service?.spec as { type: string } | undefined)?.type).toBe('ClusterIP');
+  });
+});
+
+describe('the rendered chart (other values)', () => {
+  it('uses an existing Kafka and creates no Strimzi objects when asked', async () => {
+    const objects = await renderChart({
+      set: ['kafka.strimzi.enabled=false', 'kafka.external.bootstrapServers=kafka.example:9092'],
+    });
+    expect(objects.filter((o) => o.apiVersion.startsWith('kafka.strimzi.io'))).toHaveLength(0);
+    const env = podTemplates(objects).flatMap(({ template }) =>
+      template.spec.containers.flatMap((c) => c.env ?? []),
+    );
+    expect(env.filter((e) => e.name === 'KAFKA_BROKERS').every((e) => e.value === 'kafka.example:9092')).toBe(
+      true,
+    );
+  });
+
+  it('caps the KEDA scaler at the partition count and leaves replicas to it', async () => {
+    const objects = await renderChart({
+      set: ['processor.keda.enabled=true', 'processor.keda.maxReplicas=20', 'topics.partitions=6'],
+    });
+    const scaled = objects.find((o) => o.kind === 'ScaledObject')?.spec as {
+      maxReplicaCount: number;
+      triggers: { metadata: Record<string, string> }[];
+    };
+    expect(scaled.maxReplicaCount).toBe(6);
+    expect(scaled.triggers[0]?.metadata.consumerGroup).toBe('processor_group');
+    const processor = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-processor'))
+      ?.spec as Record<string, unknown>;
+    expect(processor.replicas).toBeUndefined();
+  });
+
+  it('renders the 3-broker production profile with replication 3 and min.insync.replicas 2 on persistent storage', async () => {
+    const objects = await renderChart({ files: [`${CHART}/values-production.yaml`] });
+    const pool = objects.find((o) => o.kind === 'KafkaNodePool')?.spec as {
+      replicas: number;
+      storage: { type: string };
+    };
+    const kafka = objects.find((o) => o.kind === 'Kafka')?.spec as {
+      kafka: { config: Record<string, number> };
+    };
+    expect(pool.replicas).toBe(3);
+    expect(pool.storage.type).toBe('jbod');
+    expect(kafka.kafka.config['default.replication.factor']).toBe(3);
+    expect(kafka.kafka.config['min.insync.replicas']).toBe(2);
+    for (const topic of objects.filter((o) => o.kind === 'KafkaTopic'))
+      expect((topic.spec as { replicas: number }).replicas).toBe(3);
+  });
+
+  it('refuses an Ingress without authentication, and renders one with basic auth', async () => {
+    const refused = await run('helm', ['template', 'rel', CHART, '--set', 'dashboard.ingress.enabled=true']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('dashboard.ingress.auth.basicAuthSecret');
+    const objects = await renderChart({
+      set: ['dashboard.ingress.enabled=true', 'dashboard.ingress.auth.basicAuthSecret=dash-auth'],
+    });
+    expect(
+      objects.find((o) => o.kind === 'Ingress')?.metadata.annotations?.[
+        'nginx.ingress.kubernetes.io/auth-secret'
+      ],
+    ).toBe('dash-auth');
+  });
+
+  it('drops every NetworkPolicy when they are switched off', async () => {
+    const objects = await renderChart({ set: ['networkPolicy.enabled=false'] });
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(0);
+  });
+
+  it.each([
+    ['a negative replica count', 'processor.replicas=-1', '/processor/replicas'],
+    ['an unknown top-level value', 'processorz.replicas=2', 'processorz'],
+    ['an unknown producer profile', 'producer.profile=fast', '/producer/profile'],
+    ['a Kafka version Strimzi 1.2.0 does not run', 'kafka.strimzi.version=3.9.0', '/kafka/strimzi/version'],
+    ['a non-numeric partition count', 'topics.partitions=many', '/topics/partitions'],
+    [
+      'a bad bootstrap address',
+      'kafka.external.bootstrapServers=no port here',
+      '/kafka/external/bootstrapServers',
+    ],
+  ])('rejects %s with a message naming the value', async (_name, setting, path) => {
+    const result = await run('helm', ['template', 'rel', CHART, '--set', setting]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(path);
+  });
+
+  it('refuses the latest tag', async () => {
+    const result = await run('helm', ['template', 'rel', CHART, '--set', 'image.tag=latest']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('image.tag "latest" is not allowed');
+  });
+
+  it('passes helm lint --strict with the default and the production values', async () => {
+    expect((await run('helm', ['lint', '--strict', CHART])).code).toBe(0);
+    expect(
+      (await run('helm', ['lint', '--strict', CHART, '-f', `${CHART}/values-production.yaml`])).code,
+    ).toBe(0);
+  });
+});
