@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, createLogger } from '@scam-detector/core';
 import { createKafkajsTransport } from '@scam-detector/transport';
 import { createApp } from './app.js';
@@ -56,7 +57,7 @@ const server: Server = await new Promise((resolve, reject) => {
   );
 });
 logger.info(
-  { port: config.HTTP_PORT, group: config.CONSUMER_GROUP, topic: config.INPUT_TOPIC },
+  { port: (server.address() as AddressInfo).port, group: config.CONSUMER_GROUP, topic: config.INPUT_TOPIC },
   'processor started',
 );
 

@@ -5,7 +5,7 @@ import type { ProducedRecord } from './types.js';
  * request holding more than `message.max.bytes` (1 MiB by default) for one partition: one oversized send
  * fails every record in it. So every send is cut into chunks whose estimated size stays under a budget.
  */
-export const DEFAULT_MAX_REQUEST_BYTES = 900 * 1024;
+export const DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
 
 /** Per-record framing in a v2 record batch (varints, attributes, deltas), rounded up. */
 const RECORD_OVERHEAD_BYTES = 32;

@@ -8,6 +8,7 @@ import {
   type Producer as KafkaProducer,
   type LogEntry,
   logLevel,
+  Partitioners,
 } from 'kafkajs';
 import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
 import type {
@@ -36,6 +37,9 @@ export interface KafkajsTransportOptions {
 }
 
 const DEFAULT_MAX_BATCH_RECORDS = 2000;
+
+// Every kafkajs client made through this module (the transport, the admin helpers) gets the filter.
+silenceTimeoutNegativeWarning();
 
 function kafkajsLogCreator(logger: Logger) {
   const child = logger.child({ component: 'kafkajs' });
@@ -108,7 +112,6 @@ async function sendChunked(
 
 /** The production adapter of the transport port, on kafkajs 2.2.4. */
 export function createKafkajsTransport(options: KafkajsTransportOptions): Transport {
-  silenceTimeoutNegativeWarning();
   const maxRetryTime = options.maxRetryTimeMs ?? 5000;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const kafka = new Kafka({
@@ -124,6 +127,8 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     // Idempotent: a retried request never writes a record twice. One request in flight keeps kafkajs's
     // per-partition sequence numbers in order.
     const producer = kafka.producer({
+      // murmur2 on the key, as the Java client: a caller lands on the same partition whoever produced it.
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       retry: { initialRetryTime: 300, maxRetryTime, retries: Number.MAX_SAFE_INTEGER },
@@ -159,6 +164,9 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     const consumer: Consumer = kafka.consumer({
       groupId: consumeOptions.group,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      // The broker answers a fetch as soon as there is data; this only bounds an idle fetch, and with it how
+      // long a stop waits for the fetch in flight.
+      maxWaitTimeInMs: 1000,
       heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       // Every failure restarts the consumer: a retriable one (broker gone, send failed) by kafkajs's own rule,
       // anything else as well, since the batch was not committed and will simply be delivered again.

@@ -1,0 +1,274 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type CallEvent,
+  callerPopulation,
+  createLogger,
+  createRandom,
+  generateCall,
+  type Model,
+  Scorer,
+  TRUTH_HEADER,
+  writeFileAtomic,
+} from '@scam-detector/core';
+import {
+  type ConsumedRecord,
+  createKafkajsTransport,
+  createTopics,
+  deleteTopicsAndGroups,
+  type ProducedRecord,
+  type Transport,
+} from '@scam-detector/transport';
+import { onTestFinished, vi } from 'vitest';
+import { sealedModel } from '../models.js';
+
+/** The broker under test: `make test` starts one with scripts/kafka/kafka.sh up. */
+export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const REPO = resolve(import.meta.dirname, '../../../..');
+export const PROCESSOR_MAIN = join(REPO, 'services/processor/dist/main.js');
+export const PRODUCER_MAIN = join(REPO, 'services/producer/dist/main.js');
+export const KAFKA_SH = join(REPO, 'scripts/kafka/kafka.sh');
+
+const logger = createLogger('integration-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+
+export const unique = (prefix: string): string => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+export interface Topics {
+  input: string;
+  output: string;
+  dlq: string;
+  group: string;
+}
+
+/** Fresh topics and a group for one test, deleted when the test finishes. */
+export async function freshTopics(partitions = 6): Promise<Topics> {
+  const topics = {
+    input: unique('it-raw'),
+    output: unique('it-scored'),
+    dlq: unique('it-dlq'),
+    group: unique('it-group'),
+  };
+  await createTopics(BROKERS, [topics.input, topics.output, topics.dlq], partitions);
+  onTestFinished(() =>
+    deleteTopicsAndGroups(BROKERS, [topics.input, topics.output, topics.dlq], [topics.group]),
+  );
+  return topics;
+}
+
+/** A transport for the test itself (producing inputs, reading outputs), closed when the test finishes. */
+export function testTransport(): Transport {
+  const transport = createKafkajsTransport({ brokers: BROKERS, clientId: 'integration-test', logger });
+  onTestFinished(() => transport.close());
+  return transport;
+}
+
+/** A sealed model written to a temporary directory; the directory is removed when the test finishes. */
+export async function modelFile(
+  seed: number,
+): Promise<{ path: string; dir: string; model: Model; json: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'it-model-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const { json, model } = sealedModel(seed, 3000);
+  const path = join(dir, 'model.json');
+  await writeFileAtomic(path, json);
+  return { path, dir, model, json };
+}
+
+/**
+ * Test events: generator features, callers from a population, the truth header, and an extra `seq` field the
+ * processor must pass through untouched, which identifies each input in the results.
+ */
+export function testEvents(topic: string, count: number, seed: number, firstSeq = 0): ProducedRecord[] {
+  const random = createRandom(seed);
+  const callers = callerPopulation(createRandom(seed + 1), 500);
+  const now = Date.now() / 1000;
+  return Array.from({ length: count }, (_, i) => {
+    const call = generateCall(random);
+    const caller = callers[random.int(0, callers.length - 1)] as string;
+    const event = {
+      call_duration: call.call_duration,
+      num_digits: call.num_digits,
+      hour_of_day: call.hour_of_day,
+      freq_calls: call.freq_calls,
+      caller,
+      ts: now,
+      seq: firstSeq + i,
+    };
+    return {
+      topic,
+      key: caller,
+      value: JSON.stringify(event),
+      headers: { [TRUTH_HEADER]: String(call.label) },
+    };
+  });
+}
+
+export interface ScoredResult {
+  call: CallEvent & { seq: number };
+  predicted_label: 0 | 1;
+  predicted_proba: [number, number];
+  processed_ts: number;
+  model_version: string;
+  truth_label?: 0 | 1;
+}
+
+/** Reads a topic from the beginning with its own group, collecting records until stopped. */
+export async function readTopic(transport: Transport, topic: string) {
+  const records: ConsumedRecord[] = [];
+  const group = unique('it-reader');
+  const subscription = await transport.consume({ group, topics: [topic], fromBeginning: true }, (batch) => {
+    records.push(...batch.records);
+    return [];
+  });
+  onTestFinished(async () => {
+    await subscription.stop();
+    await deleteTopicsAndGroups(BROKERS, [], [group]);
+  });
+  return {
+    records,
+    results: () => records.map((r) => JSON.parse(r.value?.toString() ?? 'null') as ScoredResult),
+    /** Waits until at least `count` records have arrived. */
+    async waitFor(count: number, timeoutMs = 120_000) {
+      await vi.waitFor(
+        () => {
+          if (records.length < count) throw new Error(`${topic}: ${records.length} of ${count} records`);
+        },
+        { timeout: timeoutMs, interval: 200 },
+      );
+    },
+  };
+}
+
+/** Asserts-by-returning: the results whose label or probability differ from `model`'s own score. */
+export function wrongResults(results: readonly ScoredResult[], models: readonly Model[]): ScoredResult[] {
+  const scorers = new Map(models.map((m) => [m.version, new Scorer(m)]));
+  return results.filter((result) => {
+    const scorer = scorers.get(result.model_version);
+    if (!scorer) return true;
+    const expected = scorer.score(result.call);
+    return (
+      expected.label !== result.predicted_label ||
+      Math.abs(expected.probability - result.predicted_proba[1]) > 1e-6 ||
+      Math.abs(result.predicted_proba[0] + result.predicted_proba[1] - 1) > 1e-6
+    );
+  });
+}
+
+/** Sequence numbers that appear in the results: the set, and how many results were duplicates. */
+export function coverage(results: readonly ScoredResult[]): { seqs: Set<number>; duplicates: number } {
+  const seqs = new Set(results.map((r) => r.call.seq));
+  return { seqs, duplicates: results.length - seqs.size };
+}
+
+export interface ChildService {
+  child: ChildProcess;
+  /** Every stdout/stderr line so far (JSON logs). */
+  lines: string[];
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  /** The HTTP port the service reported, once it did. */
+  port(): Promise<number>;
+  metric(name: string): Promise<number>;
+  readyz(): Promise<{ ready: boolean; assigned_partitions: number; model_version: string | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Starts a built service as a real child process; it is killed (SIGKILL) when the test finishes if still alive. */
+export function startService(main: string, env: Record<string, string>, args: string[] = []): ChildService {
+  const child = spawn(process.execPath, [main, ...args], {
+    cwd: REPO,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let buffered = '';
+  const collect = (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts.filter((l) => l.length > 0));
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | string>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')),
+  );
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  let portNumber: number | undefined;
+  const port = async () => {
+    if (portNumber !== undefined) return portNumber;
+    const found = await vi.waitFor(
+      () => {
+        const line = lines.find((l) => l.includes('"processor started"'));
+        if (!line) throw new Error(`no start-up line yet:\n${lines.slice(-5).join('\n')}`);
+        return JSON.parse(line).port as number;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    portNumber = found;
+    return found;
+  };
+  return {
+    child,
+    lines,
+    exited,
+    port,
+    async metric(name) {
+      const text = await (await fetch(`http://127.0.0.1:${await port()}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    },
+    async readyz() {
+      return (await (await fetch(`http://127.0.0.1:${await port()}/readyz`)).json()) as Awaited<
+        ReturnType<ChildService['readyz']>
+      >;
+    },
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+/** Environment for a processor process under test. */
+export function processorEnv(
+  topics: Topics,
+  modelPath: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    KAFKA_BROKERS: BROKERS.join(','),
+    INPUT_TOPIC: topics.input,
+    OUTPUT_TOPIC: topics.output,
+    DLQ_TOPIC: topics.dlq,
+    CONSUMER_GROUP: topics.group,
+    MODEL_PATH: modelPath,
+    HTTP_PORT: '0',
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
+    MODEL_RELOAD_DEBOUNCE_MS: '100',
+    ...extra,
+  };
+}
+
+/** Waits until the processors own all `partitions` input partitions between them, each at least one. */
+export async function waitForAssignment(
+  processors: readonly ChildService[],
+  partitions: number,
+): Promise<number[]> {
+  let owned: number[] = [];
+  await vi.waitFor(
+    async () => {
+      owned = await Promise.all(processors.map(async (p) => (await p.readyz()).assigned_partitions));
+      const total = owned.reduce((a, b) => a + b, 0);
+      if (total !== partitions || owned.some((n) => n === 0))
+        throw new Error(`assignment ${owned.join('+')}`);
+    },
+    { timeout: 60_000, interval: 250 },
+  );
+  return owned;
+}

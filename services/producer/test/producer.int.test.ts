@@ -1,0 +1,60 @@
+import { parseCallEvent, TRUTH_HEADER } from '@scam-detector/core';
+import { describe, expect, it } from 'vitest';
+import {
+  BROKERS,
+  freshTopics,
+  PRODUCER_MAIN,
+  readTopic,
+  startService,
+  testTransport,
+} from '../../processor/test/integration/harness.js';
+
+describe('producer service (real broker)', () => {
+  it('--count N sends exactly N valid events keyed by caller with the truth header, then exits 0', async () => {
+    const topics = await freshTopics(6);
+    const producer = startService(
+      PRODUCER_MAIN,
+      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input },
+      ['--rate', '5000', '--count', '5000', '--callers', '300'],
+    );
+    expect(await producer.exited).toBe(0);
+    const input = await readTopic(testTransport(), topics.input);
+    await input.waitFor(5000);
+    expect(input.records).toHaveLength(5000);
+    const callers = new Set<string>();
+    for (const record of input.records) {
+      const parsed = parseCallEvent(record.value);
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) continue;
+      expect(record.key?.toString()).toBe(parsed.event.caller);
+      expect(['0', '1']).toContain(record.headers[TRUTH_HEADER]?.toString());
+      callers.add(parsed.event.caller);
+    }
+    expect(callers.size).toBeLessThanOrEqual(300);
+  });
+
+  it('runs until SIGTERM without --count, then exits 0 having sent what it said', async () => {
+    const topics = await freshTopics(1);
+    const producer = startService(
+      PRODUCER_MAIN,
+      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input, PRODUCER_PROFILE: 'prototype' },
+      ['--rate', '1000'],
+    );
+    const input = await readTopic(testTransport(), topics.input);
+    await input.waitFor(500);
+    producer.kill('SIGTERM');
+    expect(await producer.exited).toBe(0);
+    const done = JSON.parse(producer.lines.find((l) => l.includes('"done"')) ?? '{}') as { sent: number };
+    expect(done.sent).toBeGreaterThanOrEqual(500);
+    await input.waitFor(done.sent);
+    expect(input.records.every((r) => JSON.parse(r.value?.toString() ?? '{}').num_digits === 11)).toBe(true);
+    expect(input.records.every((r) => r.headers[TRUTH_HEADER] === undefined)).toBe(true);
+  });
+
+  it('stops at start-up naming a bad variable', async () => {
+    const producer = startService(PRODUCER_MAIN, { PRODUCER_RATE: 'fast' });
+    expect(await producer.exited).toBe(2);
+    const fatal = producer.lines.map((l) => JSON.parse(l)).find((l) => l.level === 60);
+    expect(fatal?.problems).toEqual(['PRODUCER_RATE="fast" is invalid: must be a number']);
+  });
+});
