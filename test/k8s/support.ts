@@ -107,3 +107,33 @@ export async function eventually<T>(
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
+
+/**
+ * A kubeconfig file that authenticates as a ServiceAccount with a fresh token (kubectl create token), the
+ * way a pod of that ServiceAccount would: same server and CA as the admin kubeconfig, no other identity.
+ */
+export async function serviceAccountKubeconfig(
+  namespace: string,
+  serviceAccount: string,
+  path: string,
+): Promise<NodeJS.ProcessEnv> {
+  const token = (
+    await mustRun('kubectl', ['create', 'token', serviceAccount, '--namespace', namespace, '--duration=1h'])
+  ).trim();
+  const admin = JSON.parse(await mustRun('kubectl', ['config', 'view', '--raw', '-o', 'json'])) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  };
+  const cluster = admin.clusters[0]?.cluster;
+  if (!cluster) throw new Error('the admin kubeconfig has no cluster');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster }],
+    users: [{ name: serviceAccount, user: { token } }],
+    contexts: [{ name: serviceAccount, context: { cluster: 'local', user: serviceAccount, namespace } }],
+    'current-context': serviceAccount,
+  };
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path, JSON.stringify(config), { mode: 0o600 });
+  return { ...toolEnv(), KUBECONFIG: path };
+}
