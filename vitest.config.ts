@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       '@scam-detector/core': source('./services/core/src/index.ts'),
       '@scam-detector/transport': source('./services/transport/src/index.ts'),
+      '@scam-detector/kube': source('./services/kube/src/index.ts'),
     },
   },
   test: {

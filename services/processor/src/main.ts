@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { readProcessorConfig } from './config.js';
 import { FileModelSource } from './file-model-source.js';
 import { createProcessorMetrics } from './metrics.js';
+import type { ModelSource } from './model-source.js';
 import { createProcessor } from './processor.js';
 
 /** Exit codes: 0 clean shutdown, 1 runtime failure or shutdown past its deadline, 2 invalid configuration. */
@@ -30,6 +31,25 @@ const transport = createKafkajsTransport({
   maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
   sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
 });
+/** The model file (watched), or the ConfigMap the training Job writes (watched through the API). */
+async function modelSourceFor(settings: typeof config): Promise<ModelSource> {
+  if (settings.MODEL_SOURCE === 'file') {
+    return new FileModelSource({ path: settings.MODEL_PATH, debounceMs: settings.MODEL_RELOAD_DEBOUNCE_MS });
+  }
+  const { ConfigMapModelSource, loadKubeConfig, resolveNamespace } = await import('@scam-detector/kube');
+  const kc = loadKubeConfig();
+  const namespace = resolveNamespace(kc, { KUBE_NAMESPACE: settings.KUBE_NAMESPACE });
+  return new ConfigMapModelSource(
+    kc,
+    { namespace, name: settings.MODEL_CONFIGMAP },
+    {
+      waiting: (origin) => logger.warn({ origin }, 'model ConfigMap not found: waiting for the training Job'),
+      watchFailed: (message, retryInMs) =>
+        logger.warn({ retry_in_ms: retryInMs }, `model ConfigMap watch: ${message}`),
+    },
+  );
+}
+
 const processor = createProcessor(
   {
     group: config.CONSUMER_GROUP,
@@ -41,10 +61,7 @@ const processor = createProcessor(
   },
   {
     transport,
-    modelSource: new FileModelSource({
-      path: config.MODEL_PATH,
-      debounceMs: config.MODEL_RELOAD_DEBOUNCE_MS,
-    }),
+    modelSource: await modelSourceFor(config),
     metrics,
     logger,
   },
