@@ -47,16 +47,73 @@ build: ## Compile every workspace to dist/
 
 ##@ Tests
 .PHONY: test
-test: build ## Run every test suite and print the total ("N passed, N failed")
+test: build ## Run every test suite (the integration suite on a local broker it starts and stops) and print the total ("N passed, N failed")
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
 	@status=0; \
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=$(REPORTS)/unit.json || status=1; \
-	node scripts/test-summary.mjs $(REPORTS)/unit.json || status=1; \
+	$(MAKE) test-integration || status=1; \
+	$(MAKE) test-k8s || status=1; \
+	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/integration.json $(REPORTS)/k8s.json || status=1; \
 	exit $$status
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests only
 	npx vitest run --project unit
+
+.PHONY: test-integration
+test-integration: build ## Pipeline tests on a real Kafka broker: starts it if it is not running, stops it after (even on failure)
+	@mkdir -p $(REPORTS)
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then \
+	  echo "kafka: using the broker that is already running (it stays up)"; \
+	else \
+	  trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; \
+	fi; \
+	scripts/kafka/kafka.sh up; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project integration --reporter=default --reporter=json \
+	  --outputFile.json=$(REPORTS)/integration.json
+
+.PHONY: test-k8s
+test-k8s: build ## Chart, RBAC and ConfigMap tests on a real Kubernetes control plane (built from source on first use; ~10 min cold)
+	@mkdir -p $(REPORTS)
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up; \
+	scripts/k8s/build-tools.sh; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project k8s --reporter=default --reporter=json \
+	  --outputFile.json=$(REPORTS)/k8s.json
+
+##@ Local Kafka (Apache Kafka 4.3.1 from Maven Central, Java 17; no Docker)
+KAFKA_BROKERS ?= 127.0.0.1:9092
+
+.PHONY: kafka-up
+kafka-up: ## Start the local broker (idempotent) and create calls_raw, calls_scored, calls_dlq
+	scripts/kafka/kafka.sh up
+
+.PHONY: kafka-down
+kafka-down: ## Stop the local broker started by kafka-up (data kept)
+	scripts/kafka/kafka.sh down
+
+.PHONY: kafka-status
+kafka-status: ## Say whether the local broker runs
+	scripts/kafka/kafka.sh status
+
+##@ Pipeline
+RATE ?= 100
+
+.PHONY: produce
+produce: build ## Send call events to calls_raw at RATE events/s until Ctrl-C
+	node services/producer/dist/main.js --rate $(RATE)
+
+.PHONY: process
+process: build ## Run one processor (MODEL_PATH defaults to models/model.json)
+	node services/processor/dist/main.js
+
+.PHONY: bench
+bench: build ## Pipeline benchmark on a local broker (drain 200k, latency at 1,000/s for 60 s, RSS, producer rate): JSON lines
+	@test -f $(MODEL) || $(MAKE) train
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up >&2; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench.js; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) node services/producer/dist/bench-rate.js
 
 ##@ Model
 .PHONY: train
