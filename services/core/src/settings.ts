@@ -43,9 +43,9 @@ export const SETTINGS = {
     parse: parsers.string,
   },
   MODEL_PATH: {
-    doc: 'Model file the processor loads at start and watches for replacements.',
+    doc: 'Model file the processor loads at start and watches for replacements; the dashboard reads its metadata (version, k, training figures) for /api/model when the file is there.',
     default: 'models/model.json',
-    services: ['processor'],
+    services: ['processor', 'dashboard'],
     parse: parsers.string,
   },
   HTTP_PORT: {
@@ -71,6 +71,12 @@ export const SETTINGS = {
     default: '2000',
     services: ['processor'],
     parse: parsers.integer(1, 100_000),
+  },
+  PROCESSOR_CONCURRENCY: {
+    doc: 'Input partitions one processor works on at the same time; their output shares produce requests. Order within a partition is always kept.',
+    default: '6',
+    services: ['processor'],
+    parse: parsers.integer(1, 64),
   },
   MODEL_RELOAD_DEBOUNCE_MS: {
     doc: 'Quiet time after the last change to MODEL_PATH before the processor re-reads it.',
@@ -131,6 +137,54 @@ export const SETTINGS = {
     default: '',
     services: ['trainer', 'processor'],
     parse: parsers.string,
+  },
+  PORT: {
+    doc: "Port of the dashboard's HTTP server (page, JSON API, SSE stream, /healthz, /readyz, /metrics).",
+    default: '8080',
+    services: ['dashboard'],
+    parse: parsers.integer(0, 65_535),
+  },
+  DASHBOARD_BUFFER_SIZE: {
+    doc: 'Recent results the dashboard keeps in memory: what a new page gets at once and what an export holds.',
+    default: '1000',
+    services: ['dashboard'],
+    parse: parsers.integer(10, 100_000),
+  },
+  DASHBOARD_FROM_BEGINNING: {
+    doc: 'Read OUTPUT_TOPIC and DLQ_TOPIC from the earliest record instead of only new ones (every dashboard instance reads everything either way).',
+    default: 'false',
+    services: ['dashboard'],
+    parse: parsers.boolean,
+  },
+  DASHBOARD_MAX_STREAMS: {
+    doc: 'Most browser streams (SSE connections) served at once; more get HTTP 503 and retry.',
+    default: '100',
+    services: ['dashboard'],
+    parse: parsers.integer(1, 10_000),
+  },
+  DASHBOARD_PUSH_INTERVAL_MS: {
+    doc: 'Time between two pushes to a page; 100 ms is the fastest allowed (at most 10 updates/s per client).',
+    default: '100',
+    services: ['dashboard'],
+    parse: parsers.integer(100, 60_000),
+  },
+  REPLAY_FILE: {
+    doc: 'Serve a recording instead of Kafka (no broker needed): CSV with the old dashboard columns or JSONL of scored events. The --replay flag wins over it. Empty reads Kafka.',
+    default: '',
+    services: ['dashboard'],
+    parse: parsers.string,
+  },
+  REPLAY_SPEED: {
+    doc: 'Replay pace: 1 is the original speed, 10 ten times faster, 0 as fast as possible (the --speed flag wins over it).',
+    default: '1',
+    services: ['dashboard'],
+    parse: parsers.number(0, 1_000_000),
+  },
+  REPLAY_LOOP: {
+    doc: 'Start the recording again when it ends (the --loop flag sets it).',
+    default: 'false',
+    services: ['dashboard'],
+    parse: parsers.boolean,
   },
 } satisfies Record<string, Setting<unknown>>;
 

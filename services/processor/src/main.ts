@@ -57,6 +57,7 @@ const processor = createProcessor(
     outputTopic: config.OUTPUT_TOPIC,
     dlqTopic: config.DLQ_TOPIC,
     maxBatchRecords: config.BATCH_MAX_RECORDS,
+    concurrency: config.PROCESSOR_CONCURRENCY,
     maxRecordBytes: config.KAFKA_MAX_REQUEST_BYTES,
   },
   {

@@ -12,6 +12,8 @@ export interface ProcessorOptions {
   outputTopic: string;
   dlqTopic: string;
   maxBatchRecords: number;
+  /** Partitions handled at the same time. */
+  concurrency: number;
   maxRecordBytes: number;
 }
 
@@ -113,6 +115,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
           group: options.group,
           topics: [options.inputTopic],
           maxBatchRecords: options.maxBatchRecords,
+          concurrency: options.concurrency,
           listener: {
             assigned(assignment) {
               assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);

@@ -134,13 +134,37 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       retry: { initialRetryTime: 300, maxRetryTime, retries: Number.MAX_SAFE_INTEGER },
     });
     await producer.connect();
-    let inFlight = Promise.resolve();
+    // Sends made while a request is in flight are merged into the next request: handlers of different
+    // partitions running at the same time share one round trip. Records keep the order of the send() calls.
+    let queue: {
+      records: readonly ProducedRecord[];
+      resolve: () => void;
+      reject: (error: unknown) => void;
+    }[] = [];
+    let flushing: Promise<void> | undefined;
     let closed = false;
+    const flush = async (): Promise<void> => {
+      while (queue.length > 0) {
+        const waiting = queue;
+        queue = [];
+        try {
+          await sendChunked(
+            producer,
+            waiting.flatMap((w) => w.records),
+            maxRequestBytes,
+          );
+          for (const w of waiting) w.resolve();
+        } catch (error) {
+          for (const w of waiting) w.reject(error);
+        }
+      }
+      flushing = undefined;
+    };
     const close = async (): Promise<void> => {
       if (closed) return;
       closed = true;
       closers.delete(close);
-      await inFlight.catch(() => undefined);
+      await flushing;
       await producer.disconnect();
     };
     closers.add(close);
@@ -148,10 +172,10 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       send(records) {
         if (closed) return Promise.reject(new Error('producer is closed'));
         if (records.length === 0) return Promise.resolve();
-        // Sends are serialised so records keep the order in which send() was called.
-        const sent = inFlight.then(() => sendChunked(producer, records, maxRequestBytes));
-        inFlight = sent.catch(() => undefined);
-        return sent;
+        return new Promise<void>((resolve, reject) => {
+          queue.push({ records, resolve, reject });
+          flushing ??= flush();
+        });
       },
       close,
     };
@@ -227,7 +251,12 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       }
     };
 
-    await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, eachBatch });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      partitionsConsumedConcurrently: consumeOptions.concurrency ?? 1,
+      eachBatch,
+    });
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {

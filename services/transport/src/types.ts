@@ -81,6 +81,9 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   /** Upper bound on records per handler call; bigger fetches are split. Default 2000. */
   maxBatchRecords?: number;
+  /** Batches of different partitions handled at the same time (order within a partition is always kept).
+   *  Default 1. */
+  concurrency?: number;
   listener?: ConsumerListener;
 }
 
