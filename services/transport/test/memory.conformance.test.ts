@@ -1,0 +1,23 @@
+import { onTestFinished } from 'vitest';
+import { createMemoryTransport, MemoryBus } from '../src/memory.js';
+import { transportConformance } from './conformance.js';
+
+let counter = 0;
+
+transportConformance('in-memory', () => {
+  const bus = new MemoryBus();
+  return {
+    transport: () => {
+      const transport = createMemoryTransport(bus);
+      onTestFinished(() => transport.close());
+      return transport;
+    },
+    topic: async (partitions = 6) => {
+      const name = `topic-${++counter}`;
+      bus.createTopic(name, partitions);
+      return name;
+    },
+    group: () => `group-${++counter}`,
+    settleMs: 2_000,
+  };
+});
