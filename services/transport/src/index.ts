@@ -1,4 +1,5 @@
 export * from './chunk.js';
 export * from './kafkajs.js';
+export * from './memory.js';
 export * from './types.js';
 export * from './warnings.js';
