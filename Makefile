@@ -128,6 +128,28 @@ evaluate: build ## Evaluate MODEL on 100,000 fresh rows (seed 7)
 bench-score: build ## Scoring speed of our KNN vs ml-knn (JSON lines)
 	node services/trainer/dist/bench-score.js
 
+##@ Images (docker where an engine answers, else buildah + podman; tagged with the chart's appVersion)
+# BASE: the image every FROM uses. Empty means the Dockerfile's pinned official node:24.x.y-bookworm-slim
+# (assembled locally by `make image-base` where no registry answers); or e.g. BASE=localhost/scam-detector-base:node24.
+BASE ?=
+IMAGES ?= processor producer dashboard trainer
+
+.PHONY: images
+images: ## Build the images (IMAGES="processor producer dashboard trainer"; BASE=... for another base)
+	BASE='$(BASE)' COMPONENTS='$(IMAGES)' scripts/images/build.sh
+
+.PHONY: image-base
+image-base: ## Assemble the Node 24 base image locally without a registry (debootstrap + npm registry; cached)
+	scripts/images/base.sh
+
+.PHONY: images-save
+images-save: ## Export the images with podman save to .cache/images/<component>.tar (for kind load image-archive)
+	COMPONENTS='$(IMAGES)' scripts/images/save.sh
+
+.PHONY: images-smoke
+images-smoke: ## Build the images if needed, run each like the chart does (uid 1000, read-only root) and check it works
+	BASE='$(BASE)' scripts/images/smoke.sh
+
 ##@ Cluster (kind + Strimzi)
 CLUSTER ?= scam-detector
 NAMESPACE ?= scam
