@@ -23,13 +23,20 @@ export function estimateRecordBytes(record: ProducedRecord): number {
 }
 
 /**
+ * Records per request. Encoding a request is synchronous, so a cap keeps each stretch of event-loop time
+ * short (heartbeats, HTTP probes and other partitions' batches get their turn); with results of ~300 bytes the
+ * byte budget allows ~3,000 anyway. (kafkajs's own grouping was quadratic in this number: see kafkajs-patch.ts.)
+ */
+export const DEFAULT_MAX_REQUEST_RECORDS = 2000;
+
+/**
  * Splits records, in order, into chunks of at most `maxBytes` estimated bytes and `maxRecords` records. A
  * record larger than the budget travels alone (the broker then decides; it is never merged with others).
  */
 export function chunkRecords<R extends ProducedRecord>(
   records: readonly R[],
   maxBytes = DEFAULT_MAX_REQUEST_BYTES,
-  maxRecords = 10_000,
+  maxRecords = DEFAULT_MAX_REQUEST_RECORDS,
 ): R[][] {
   const chunks: R[][] = [];
   let current: R[] = [];

@@ -1,3 +1,5 @@
+// Must come before 'kafkajs': it replaces a quadratic kafkajs internal before kafkajs loads it.
+import './kafkajs-patch.js';
 import type { Logger } from '@scam-detector/core';
 import {
   type Consumer,
