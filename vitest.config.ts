@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -14,6 +15,38 @@ export default defineConfig({
   },
   test: {
     projects: [
+      {
+        // The dashboard's server: aggregates, parsing, replay, the HTTP API and the SSE stream, in-process.
+        extends: true,
+        test: {
+          name: 'dashboard',
+          include: ['dashboard/test/server/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The dashboard's page: components and composables in a simulated DOM.
+        extends: true,
+        plugins: [vue()],
+        test: {
+          name: 'dashboard-web',
+          include: ['dashboard/test/web/**/*.test.ts'],
+          environment: 'happy-dom',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The built dashboard in Debian's headless Chromium (playwright-core), replay with no broker, and with
+        // the real broker, producer and processor when the broker is up (`make test` starts it). Build first.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['dashboard/test/e2e/**/*.e2e.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
       {
         extends: true,
         test: {

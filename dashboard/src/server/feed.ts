@@ -1,0 +1,34 @@
+import type { SourceMode, SourceState } from '../shared/wire.js';
+import type { ScoredRecord } from './results.js';
+
+/**
+ * The dashboard's only input: where scored results and dead letters come from. The server never touches
+ * Kafka (or a file) directly, so the same app runs on the kafkajs transport, on a recording, or on the
+ * in-process transport of the one-command demo.
+ */
+export interface FeedSink {
+  /** A valid result. */
+  scored(record: ScoredRecord): void;
+  /** A record on the dead-letter topic. */
+  deadLetter(): void;
+  /** A record that is not a valid result (bad JSON, wrong types, a bad recording row): counted, not shown. */
+  malformed(reason: string, line?: number): void;
+  /** The feed's state changed. */
+  state(state: SourceState): void;
+}
+
+export interface FeedSubscription {
+  /** Stops delivering. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ResultFeed {
+  readonly mode: SourceMode;
+  /** For a replay: the file and its pace. */
+  readonly replay?: { file: string; speed: number };
+  /** For a Kafka feed: the consumer group of this instance alone. */
+  readonly group?: string;
+  /** Starts delivering to `sink`; resolves once started (a feed that cannot reach its source yet keeps
+   *  retrying and reports `no_broker` rather than rejecting). */
+  subscribe(sink: FeedSink): Promise<FeedSubscription>;
+}
