@@ -1,0 +1,6 @@
+import { createApp } from 'vue';
+import App from './App.vue';
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+
+createApp(App).mount('#app');
