@@ -11,7 +11,7 @@ const README = new URL('../../../README.md', import.meta.url);
 const START = '<!-- settings-table:start (generated from services/core/src/settings.ts) -->';
 const END = '<!-- settings-table:end -->';
 
-const escape = (text: string): string => text.replaceAll('|', '\\|');
+const escapePipes = (text: string): string => text.replaceAll('|', '\\|');
 
 function defaultCell(setting: Setting<unknown>): string {
   if (setting.default === undefined) return '(required)';
@@ -27,7 +27,7 @@ function defaultCell(setting: Setting<unknown>): string {
 export function settingsTable(): string {
   const rows = Object.entries(SETTINGS as Record<string, Setting<unknown>>).map(
     ([name, setting]) =>
-      `| \`${name}\` | ${defaultCell(setting)} | ${setting.services.join(', ')} | ${escape(setting.doc)} |`,
+      `| \`${name}\` | ${defaultCell(setting)} | ${setting.services.join(', ')} | ${escapePipes(setting.doc)} |`,
   );
   return ['| variable | default | read by | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
