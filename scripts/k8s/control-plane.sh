@@ -39,7 +39,6 @@ ADMIN_KUBECONFIG="$RUN/admin.kubeconfig"
 # Start order; `down` stops in reverse.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 kubectl_admin() { "$K8S_BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 
@@ -57,7 +56,7 @@ component_pid() {
   echo "$pid"
 }
 
-port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+port_in_use() { command -v ss >/dev/null && [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 
 # start <component> <port...> -- [VAR=value...] <binary> <args...>
 start() {
@@ -156,6 +155,26 @@ ensure_pki() {
       ) 2>/dev/null
     rm -f "$PKI/apiserver.csr"
   fi
+  # The front-proxy (request-header) CA: the API server publishes it in the
+  # extension-apiserver-authentication ConfigMap, and the controller-manager and scheduler
+  # complain about its absence every few seconds otherwise. kubeadm sets it up the same way.
+  if [[ ! -f $PKI/front-proxy-ca.crt ]] || ! openssl x509 -checkend 86400 -noout -in "$PKI/front-proxy-ca.crt" >/dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days $days -subj "/CN=scam-detector-local-front-proxy-ca" \
+      -keyout "$PKI/front-proxy-ca.key" -out "$PKI/front-proxy-ca.crt" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    rm -f "$PKI/front-proxy-client.crt"
+  fi
+  if [[ ! -f $PKI/front-proxy-client.crt ]] || ! openssl x509 -checkend 86400 -noout -in "$PKI/front-proxy-client.crt" >/dev/null; then
+    openssl req -new -newkey rsa:2048 -nodes -subj "/CN=front-proxy-client" \
+      -keyout "$PKI/front-proxy-client.key" -out "$PKI/front-proxy-client.csr" 2>/dev/null
+    openssl x509 -req -in "$PKI/front-proxy-client.csr" -CA "$PKI/front-proxy-ca.crt" -CAkey "$PKI/front-proxy-ca.key" \
+      -CAcreateserial -days $days -out "$PKI/front-proxy-client.crt" -extfile <(
+        echo "basicConstraints=CA:FALSE"
+        echo "keyUsage=critical,digitalSignature,keyEncipherment"
+        echo "extendedKeyUsage=clientAuth"
+      ) 2>/dev/null
+    rm -f "$PKI/front-proxy-client.csr"
+  fi
   if [[ ! -f $PKI/sa.key || ! -f $PKI/sa.pub ]]; then
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/sa.key" 2>/dev/null
     openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
@@ -170,11 +189,13 @@ ensure_tokens() {
   (
     umask 077
     # token,user,uid,"groups"
-    echo "$(openssl rand -hex 32),admin,admin,\"system:masters\""
-    echo "$(openssl rand -hex 32),system:kube-controller-manager,system:kube-controller-manager"
-    echo "$(openssl rand -hex 32),system:kube-scheduler,system:kube-scheduler"
-    echo "$(openssl rand -hex 32),kwok,kwok,\"system:masters\""
-  ) >"$file.tmp"
+    {
+      echo "$(openssl rand -hex 32),admin,admin,\"system:masters\""
+      echo "$(openssl rand -hex 32),system:kube-controller-manager,system:kube-controller-manager"
+      echo "$(openssl rand -hex 32),system:kube-scheduler,system:kube-scheduler"
+      echo "$(openssl rand -hex 32),kwok,kwok,\"system:masters\""
+    } >"$file.tmp"
+  )
   mv "$file.tmp" "$file"
 }
 
@@ -242,7 +263,10 @@ EOF
 }
 
 cmd_up() {
-  local start_time=$SECONDS
+  local start_time=$SECONDS tool
+  for tool in openssl curl setsid base64; do
+    command -v "$tool" >/dev/null || k8s_die "up needs $tool (apt-get install openssl curl util-linux coreutils)"
+  done
   "$K8S_SCRIPTS_DIR/build-tools.sh"
   mkdir -p "$RUN" "$LOGS" "$PIDS"
   ensure_pki
@@ -271,6 +295,10 @@ cmd_up() {
     --cert-dir="$RUN/apiserver-certs" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" --token-auth-file="$RUN/tokens.csv" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --authorization-mode=Node,RBAC \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
@@ -305,9 +333,17 @@ cmd_up() {
   # loopback so that nothing the API server might dial for a node leaves this machine. HOME
   # points into the run dir so a personal ~/.kwok/kwok.yaml is not merged into its config.
   mkdir -p "$RUN/kwok-home"
+  local extra_stages=("$K8S_SCRIPTS_DIR"/kwok/*.yaml)
+  if ! component_pid kwok >/dev/null; then
+    # kwok takes a new random identity at each start and plays a node only while it holds the
+    # node's Lease: the previous kwok's lease would hold every new pod back until it expires
+    # (40 s). We are the only kwok, so drop it.
+    kubectl_admin delete lease -n kube-node-lease "$NODE_NAME" --ignore-not-found >/dev/null
+  fi
   start kwok -- HOME="$RUN/kwok-home" "$bin/kwok" \
     --kubeconfig="$RUN/kwok.kubeconfig" \
     --config="$bin/kwok-stages.yaml" \
+    "${extra_stages[@]/#/--config=}" \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-ip=127.0.0.1 --node-lease-duration-seconds=40 \
@@ -316,6 +352,8 @@ cmd_up() {
   kubectl_admin apply --server-side --force-conflicts --field-manager=control-plane.sh -f - >/dev/null <<<"$(node_manifest)"
   until_ok kwok "node $NODE_NAME Ready" \
     kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+  until_ok kwok "kwok holding the Lease of node $NODE_NAME" \
+    kubectl_admin get lease -n kube-node-lease "$NODE_NAME"
   until_ok kube-scheduler "kube-scheduler /readyz" \
     curl -fsSk --max-time 2 "https://127.0.0.1:$SCHEDULER_PORT/readyz"
   until_ok kube-controller-manager "kube-controller-manager /healthz" \
@@ -393,6 +431,6 @@ case "${1:-}" in
     "cmd_$cmd" "$@"
     ;;
   env) k8s_bin_dir; cmd_env ;;
-  -h | --help | help) usage ;;
-  *) usage >&2; exit 2 ;;
+  -h | --help | help) k8s_usage "$0" ;;
+  *) k8s_usage "$0" >&2; exit 2 ;;
 esac

@@ -18,6 +18,9 @@ K8S_BUILD_RECIPE=1
 # The binaries a complete bin dir holds.
 K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd helm kwok kind)
 
+# k8s_usage <script>: print the script's leading comment block, without the "# ".
+k8s_usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1"; }
+
 k8s_log() { printf '[k8s %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 k8s_die() { k8s_log "error: $*"; exit 1; }
 
@@ -42,13 +45,13 @@ k8s_versions() {
 }
 
 # The bin dir's name carries the versions plus a hash of everything that decides the build:
-# the wrapper modules, the etcd main, the extra kwok stage and the recipe number.
+# the wrapper modules, the etcd main and the recipe number.
 k8s_bin_dir() {
   k8s_versions
   local hash
   hash="$(
     cd "$K8S_SCRIPTS_DIR" &&
-      { echo "recipe=$K8S_BUILD_RECIPE"; cat tools/*/go.mod tools/*/go.sum tools/etcd/cmd/etcd/main.go kwok/*.yaml; } |
+      { echo "recipe=$K8S_BUILD_RECIPE"; cat tools/*/go.mod tools/*/go.sum tools/etcd/cmd/etcd/main.go; } |
       sha256sum | cut -c1-10
   )"
   K8S_BIN_DIR="$K8S_CACHE_DIR/bin-k8s${K8S_VERSION#v}-etcd${ETCD_VERSION#v}-helm${HELM_VERSION#v}-kwok${KWOK_VERSION#v}-kind${KIND_VERSION#v}-$hash"

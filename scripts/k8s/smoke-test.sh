@@ -21,13 +21,19 @@ check() {
   local what=$1
   shift
   local start=$SECONDS out
-  if out="$("$@" 2>&1)"; then
+  out="$(mktemp)"
+  # In the background, not inside `if`, so that `set -e` still stops the check at its first
+  # failing command.
+  "$@" >"$out" 2>&1 &
+  if wait $!; then
     passed=$((passed + 1))
     printf 'ok   %-62s %2ds\n' "$what" $((SECONDS - start))
   else
     failed=$((failed + 1))
-    printf 'FAIL %-62s %2ds\n%s\n' "$what" $((SECONDS - start)) "$out" | sed '3,$s/^/     /'
+    printf 'FAIL %-62s %2ds\n' "$what" $((SECONDS - start))
+    sed 's/^/     /' "$out"
   fi
+  rm -f "$out"
 }
 
 cleanup() { kubectl delete namespace "$ns" --wait=false --ignore-not-found >/dev/null 2>&1 || true; }
@@ -132,6 +138,44 @@ service_account_token() {
     grep -qx "system:serviceaccount:$ns:x"
 }
 
+helm_install_and_test() {
+  local chart
+  chart="$(mktemp -d)"
+  mkdir -p "$chart/templates"
+  printf 'apiVersion: v2\nname: smoke\nversion: 0.1.0\nkubeVersion: ">=1.30.0-0"\n' >"$chart/Chart.yaml"
+  cat >"$chart/templates/all.yaml" <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: {{ .Release.Name }}}
+spec:
+  selector: {matchLabels: {app: {{ .Release.Name }}}}
+  template:
+    metadata: {labels: {app: {{ .Release.Name }}}}
+    spec:
+$(pod_spec)
+---
+apiVersion: v1
+kind: Service
+metadata: {name: {{ .Release.Name }}}
+spec:
+  selector: {app: {{ .Release.Name }}}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-test
+  annotations: {helm.sh/hook: test}
+spec:
+  restartPolicy: Never
+$(pod_spec | sed 's/^    //')
+EOF
+  trap 'rm -rf "$chart"' EXIT
+  helm install smoke "$chart" -n "$ns" --wait --timeout 60s
+  helm test smoke -n "$ns" --timeout 60s
+  helm uninstall smoke -n "$ns" --wait --timeout 60s
+}
+
 check "kubectl version: client and server $K8S_VERSION" server_version
 check "Strimzi CRDs: apply --server-side, Established" strimzi_crds
 check "namespace $ns with pod-security enforce=restricted" restricted_namespace
@@ -139,6 +183,7 @@ check "PodSecurity rejects a privileged pod" podsecurity_rejects
 check "Deployment (restricted pod spec) Running on the kwok node" deployment_running
 check "Job Complete" job_complete
 check "ServiceAccount token: create token, auth whoami" service_account_token
+check "helm install --wait, helm test (run-once pod Succeeded)" helm_install_and_test
 check "helm version $HELM_VERSION" bash -c "helm version --short | grep -F '$HELM_VERSION'"
 check "kind version $KIND_VERSION" bash -c "kind version | grep -F '$KIND_VERSION'"
 check "kwok version $KWOK_VERSION" bash -c "kwok --version | grep -F '$KWOK_VERSION'"
