@@ -40,10 +40,13 @@ format: ## Format and fix what Biome can fix
 typecheck: ## Type-check every workspace
 	npx tsc --build --pretty
 	npx tsc -p tsconfig.tests.json --pretty
+	npx tsc -p dashboard/test/tsconfig.json --pretty
+	npx vue-tsc -p dashboard/src/web/tsconfig.json --pretty
 
 .PHONY: build
-build: ## Compile every workspace to dist/
+build: ## Compile every workspace to dist/ and build the dashboard page (dashboard/dist/web)
 	npx tsc --build
+	npx vite build --config dashboard/vite.config.ts --logLevel warn
 
 ##@ Tests
 .PHONY: test
@@ -51,9 +54,12 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
 	@status=0; \
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=$(REPORTS)/unit.json || status=1; \
+	$(MAKE) test-dashboard || status=1; \
 	$(MAKE) test-integration || status=1; \
+	$(MAKE) test-e2e || status=1; \
 	$(MAKE) test-k8s || status=1; \
-	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/integration.json $(REPORTS)/k8s.json || status=1; \
+	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
+	  $(REPORTS)/integration.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json || status=1; \
 	exit $$status
 
 .PHONY: test-unit
@@ -71,6 +77,23 @@ test-integration: build ## Pipeline tests on a real Kafka broker: starts it if i
 	scripts/kafka/kafka.sh up; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project integration --reporter=default --reporter=json \
 	  --outputFile.json=$(REPORTS)/integration.json
+
+.PHONY: test-dashboard
+test-dashboard: ## Dashboard unit tests (server, in-process) and component tests (simulated DOM)
+	@mkdir -p $(REPORTS)
+	@status=0; \
+	npx vitest run --project dashboard --reporter=default --reporter=json --outputFile.json=$(REPORTS)/dashboard.json || status=1; \
+	npx vitest run --project dashboard-web --reporter=default --reporter=json --outputFile.json=$(REPORTS)/dashboard-web.json || status=1; \
+	exit $$status
+
+.PHONY: test-e2e
+test-e2e: build ## Dashboard end to end in headless Chromium (/usr/bin/chromium): replay with no broker, then the live pipeline on a local broker it starts
+	@mkdir -p $(REPORTS)
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)"; exit 1; }
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project e2e --reporter=default --reporter=json \
+	  --outputFile.json=$(REPORTS)/e2e.json
 
 .PHONY: test-k8s
 test-k8s: build ## Chart, RBAC and ConfigMap tests on a real Kubernetes control plane (built from source on first use; ~10 min cold)

@@ -128,10 +128,12 @@ async function shutdown(reason: string): Promise<void> {
     logger.error({ err: error }, 'error during shutdown');
     code = EXIT.failure;
   }
-  if (transport) {
-    // The group was this instance's alone; remove it rather than leave it to expire (best effort).
-    const group = feed.group;
-    if (group) await deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [group]).catch(() => undefined);
+  if (transport && feed.group && store.wasLive) {
+    // The group was this instance's alone; remove it rather than leave it to expire (best effort, briefly).
+    await Promise.race([
+      deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [feed.group]).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
   }
   logger.info('stopped');
   process.exit(code);

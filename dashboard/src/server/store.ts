@@ -82,7 +82,11 @@ export class ResultStore implements FeedSink {
     this.#onCount?.('malformed');
   }
 
+  /** Whether the source was ever live (read from a broker). */
+  wasLive = false;
+
   state(state: SourceState): void {
+    if (state === 'live') this.wasLive = true;
     if (this.#replay && state === 'replaying' && this.#state === 'replaying' && this.#replay.rows > 0) {
       this.#replay.loops++;
     }

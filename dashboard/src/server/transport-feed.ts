@@ -119,8 +119,11 @@ export function createTransportFeed(transport: Transport, options: TransportFeed
           stopped = true;
           clearTimeout(timer);
           wake?.();
-          await subscription?.stop();
-          await running;
+          if (subscription) {
+            await subscription.stop();
+            await running;
+          }
+          // Still trying to reach a broker: kafkajs's connect retries run on; the caller closes the transport.
         },
       };
     },
