@@ -66,6 +66,12 @@ export const SETTINGS = {
     services: ['producer', 'processor'],
     parse: parsers.integer(16_384, 100_000_000),
   },
+  KAFKA_COMMIT_INTERVAL_MS: {
+    doc: 'How often the processor commits offsets of batches whose output the broker acknowledged; 0 commits after every batch. A crash or rebalance may redeliver (duplicate, never lose) up to this much work; a graceful stop commits everything.',
+    default: '500',
+    services: ['processor'],
+    parse: parsers.integer(0, 60_000),
+  },
   BATCH_MAX_RECORDS: {
     doc: 'Most input records the processor validates, scores and produces in one step (bigger fetches are split).',
     default: '2000',

@@ -30,6 +30,7 @@ const transport = createKafkajsTransport({
   logger,
   maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
   sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+  commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS,
 });
 /** The model file (watched), or the ConfigMap the training Job writes (watched through the API). */
 async function modelSourceFor(settings: typeof config): Promise<ModelSource> {

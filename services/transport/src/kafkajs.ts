@@ -36,6 +36,13 @@ export interface KafkajsTransportOptions {
   sessionTimeoutMs?: number;
   /** Upper bound of the retry back-off (connection, produce, consumer restart). */
   maxRetryTimeMs?: number;
+  /**
+   * How often a consumer commits the offsets of batches whose output is acknowledged; 0 commits after every
+   * batch (kafkajs's autoCommit), which puts a commit round trip on every batch's path. With an interval, a
+   * crash or rebalance redelivers at most that much acknowledged work (duplicates, never loss); a stop
+   * commits everything acknowledged. Default 0.
+   */
+  commitIntervalMs?: number;
 }
 
 const DEFAULT_MAX_BATCH_RECORDS = 2000;
@@ -227,45 +234,90 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       fromBeginning: consumeOptions.fromBeginning ?? true,
     });
 
-    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    const commitIntervalMs = options.commitIntervalMs ?? 0;
+    const throttledCommits = commitIntervalMs > 0;
+    /** Per partition, the next offset to commit: everything before it has acknowledged output. */
+    const acknowledged = new Map<string, { topic: string; partition: number; offset: string }>();
+    let halting = false;
+    let handling = 0;
+    let wakeIdle: (() => void) | undefined;
+
+    const eachBatch = async ({
+      batch,
+      resolveOffset,
+      heartbeat,
+      isRunning,
+      isStale,
+      commitOffsetsIfNecessary,
+    }: EachBatchPayload) => {
       const { topic, partition, messages } = batch;
       const highWatermark = Number(batch.highWatermark);
-      for (let start = 0; start < messages.length; start += maxBatchRecords) {
-        // Stopping or revoked: abandon the rest of the batch; it is not resolved, so not committed.
-        if (!isRunning() || isStale()) return;
-        const began = performance.now();
-        const slice = messages.slice(start, start + maxBatchRecords);
-        const records = slice.map((message) => toRecord(topic, partition, message));
-        const last = records[records.length - 1] as ConsumedRecord;
-        const lag = Math.max(0, highWatermark - Number(last.offset) - 1);
-        const produced = await handler({ topic, partition, records, lag });
-        await output.send(produced);
-        // Acknowledged downstream: only now may these offsets be committed.
-        resolveOffset(last.offset);
-        await heartbeat();
-        listener.batchDone?.({
-          topic,
-          partition,
-          records: records.length,
-          durationMs: performance.now() - began,
-          lag,
-        });
+      handling++;
+      try {
+        for (let start = 0; start < messages.length; start += maxBatchRecords) {
+          // Stopping or revoked: abandon the rest of the batch; it is not resolved, so not committed.
+          if (halting || !isRunning() || isStale()) return;
+          const began = performance.now();
+          const slice = messages.slice(start, start + maxBatchRecords);
+          const records = slice.map((message) => toRecord(topic, partition, message));
+          const last = records[records.length - 1] as ConsumedRecord;
+          const lag = Math.max(0, highWatermark - Number(last.offset) - 1);
+          const produced = await handler({ topic, partition, records, lag });
+          await output.send(produced);
+          // Acknowledged downstream: only now may these offsets be committed.
+          resolveOffset(last.offset);
+          acknowledged.set(`${topic}\0${partition}`, {
+            topic,
+            partition,
+            offset: String(BigInt(last.offset) + 1n),
+          });
+          if (throttledCommits) await commitOffsetsIfNecessary();
+          await heartbeat();
+          listener.batchDone?.({
+            topic,
+            partition,
+            records: records.length,
+            durationMs: performance.now() - began,
+            lag,
+          });
+        }
+      } finally {
+        handling--;
+        if (handling === 0) wakeIdle?.();
       }
     };
 
     await consumer.run({
       eachBatchAutoResolve: false,
-      autoCommit: true,
+      autoCommit: !throttledCommits,
+      autoCommitInterval: throttledCommits ? commitIntervalMs : null,
       partitionsConsumedConcurrently: consumeOptions.concurrency ?? 1,
       eachBatch,
     });
+
+    /** With throttled commits: finish the batches in flight, then commit everything acknowledged. */
+    const commitAcknowledged = async (): Promise<void> => {
+      halting = true;
+      if (handling > 0) await new Promise<void>((resolve) => (wakeIdle = resolve));
+      // Only partitions this member still owns: another owner's position is not ours to move.
+      const owned = new Set(assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}\0${p}`)));
+      const offsets = [...acknowledged].filter(([key]) => owned.has(key)).map(([, offset]) => offset);
+      if (offsets.length === 0) return;
+      try {
+        await consumer.commitOffsets(offsets);
+      } catch (error) {
+        // Partitions revoked meanwhile: their new owner redelivers from the last commit (duplicates only).
+        options.logger.warn({ err: error }, 'final commit failed; uncommitted batches will be redelivered');
+      }
+    };
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         closers.delete(stop);
         try {
-          await consumer.disconnect(); // stops fetching, waits for the batch in flight, commits resolved offsets
+          if (throttledCommits) await commitAcknowledged();
+          await consumer.disconnect(); // stops fetching, waits for the batch in flight (autoCommit: commits it)
         } finally {
           assignment = [];
           await output.close();
@@ -344,6 +396,22 @@ export async function committedOffsets(
   try {
     const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The end offset (high watermark) of each partition of a topic, for tests and tools. */
+export async function endOffsets(brokers: readonly string[], topic: string): Promise<Map<number, number>> {
+  const admin = new Kafka({
+    clientId: 'scam-detector-admin',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
   } finally {
     await admin.disconnect();
   }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '@scam-detector/core';
+import { committedOffsets, endOffsets } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
 import { runProducer } from '../../../producer/src/producer.js';
 import { sealedModel } from '../models.js';
@@ -127,13 +128,22 @@ describe('recovery (real broker)', () => {
     const transport = testTransport();
     const output = await readTopic(transport, topics.output);
     const producer = await transport.producer();
-    await producer.send(testEvents(topics.input, 30_000, 13));
+    await producer.send(testEvents(topics.input, 100_000, 13));
     await output.waitFor(2000);
     const signalled = performance.now();
     processor.kill('SIGTERM');
     expect(await processor.exited).toBe(0);
     expect(performance.now() - signalled).toBeLessThan(10_000);
     expect(processor.lines.some((l) => l.includes('stopped cleanly'))).toBe(true);
+    // The stop committed exactly what had been produced: per partition (results are keyed by caller, like the
+    // inputs, so input partition p feeds output partition p), the committed input offset equals the number of
+    // results written.
+    const committed = await committedOffsets(BROKERS, topics.group, topics.input);
+    const written = await endOffsets(BROKERS, topics.output);
+    expect([...written.values()].reduce((a, b) => a + b, 0)).toBeLessThan(100_000);
+    for (let partition = 0; partition < 6; partition++) {
+      expect(committed.get(partition) ?? -1, `partition ${partition}`).toBe(written.get(partition) ?? 0);
+    }
 
     // A second processor finishes the work: everything is scored, and whatever the first one committed had
     // been produced (so nothing is missing).
@@ -141,6 +151,6 @@ describe('recovery (real broker)', () => {
     await waitForAssignment([successor], 6);
     await expect
       .poll(() => coverage(output.results()).seqs.size, { timeout: 120_000, interval: 500 })
-      .toBe(30_000);
+      .toBe(100_000);
   });
 });
