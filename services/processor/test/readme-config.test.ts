@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 /**
  * The README's configuration table is generated from settings.ts, the one declaration of every environment
  * variable, so it cannot drift. After changing a setting: `UPDATE_README=1 npx vitest run --project unit
- * readme-config` rewrites the table between its markers.
+ * readme-config && npx biome format --write README.md` rewrites the table between its markers (Biome then pads
+ * its columns; the comparison ignores padding).
  */
 const README = new URL('../../../README.md', import.meta.url);
 const START = '<!-- settings-table:start (generated from services/core/src/settings.ts) -->';
