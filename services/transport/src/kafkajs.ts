@@ -223,6 +223,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       const error = event.payload.error;
       listener.crashed?.(error, event.payload.restart);
       if (!event.payload.restart) {
+        halting = true; // no more commits from a consumer that is gone
         assignment = [];
         settle?.reject(error);
       }
@@ -240,6 +241,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     const acknowledged = new Map<string, { topic: string; partition: number; offset: string }>();
     let halting = false;
     let handling = 0;
+    let uncommitted = false;
     let wakeIdle: (() => void) | undefined;
 
     const eachBatch = async ({
@@ -271,6 +273,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
             partition,
             offset: String(BigInt(last.offset) + 1n),
           });
+          uncommitted = true;
           if (throttledCommits) await commitOffsetsIfNecessary();
           await heartbeat();
           listener.batchDone?.({
@@ -295,20 +298,34 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       eachBatch,
     });
 
-    /** With throttled commits: finish the batches in flight, then commit everything acknowledged. */
-    const commitAcknowledged = async (): Promise<void> => {
-      halting = true;
-      if (handling > 0) await new Promise<void>((resolve) => (wakeIdle = resolve));
-      // Only partitions this member still owns: another owner's position is not ours to move.
+    /** Commits everything acknowledged on the partitions this member still owns (another owner's position is
+     *  not ours to move). A failure only means redelivery: the new owner starts from the last commit. */
+    const commitOwned = async (why: string): Promise<void> => {
       const owned = new Set(assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}\0${p}`)));
       const offsets = [...acknowledged].filter(([key]) => owned.has(key)).map(([, offset]) => offset);
+      uncommitted = false;
       if (offsets.length === 0) return;
       try {
         await consumer.commitOffsets(offsets);
       } catch (error) {
-        // Partitions revoked meanwhile: their new owner redelivers from the last commit (duplicates only).
-        options.logger.warn({ err: error }, 'final commit failed; uncommitted batches will be redelivered');
+        options.logger.warn({ err: error, why }, 'commit failed; uncommitted batches will be redelivered');
       }
+    };
+    // Batches commit as they go (at most every interval); this covers the tail when traffic stops, so an idle
+    // group shows no lag and a restart redelivers nothing.
+    const idleCommits = throttledCommits
+      ? setInterval(() => {
+          if (uncommitted && handling === 0 && !halting) void commitOwned('idle');
+        }, commitIntervalMs)
+      : undefined;
+    idleCommits?.unref();
+
+    /** With throttled commits: finish the batches in flight, then commit everything acknowledged. */
+    const commitAcknowledged = async (): Promise<void> => {
+      halting = true;
+      clearInterval(idleCommits);
+      if (handling > 0) await new Promise<void>((resolve) => (wakeIdle = resolve));
+      await commitOwned('stop');
     };
 
     let stopping: Promise<void> | undefined;

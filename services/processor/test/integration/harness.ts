@@ -51,7 +51,11 @@ export async function freshTopics(partitions = 6): Promise<Topics> {
     dlq: unique('it-dlq'),
     group: unique('it-group'),
   };
-  await createTopics(BROKERS, [topics.input, topics.output, topics.dlq], partitions);
+  // Retried: right after a broker restart (recovery tests) leaders can take a moment to be hosted again.
+  await vi.waitFor(() => createTopics(BROKERS, [topics.input, topics.output, topics.dlq], partitions), {
+    timeout: 60_000,
+    interval: 1000,
+  });
   onTestFinished(() =>
     deleteTopicsAndGroups(BROKERS, [topics.input, topics.output, topics.dlq], [topics.group]),
   );

@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRUTH_HEADER } from '@scam-detector/core';
+import { committedOffsets } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
 import { runProducer } from '../../../producer/src/producer.js';
 import {
+  BROKERS,
   coverage,
   freshTopics,
   modelFile,
@@ -47,6 +49,19 @@ describe('processor replicas in one consumer group (real broker)', () => {
     expect(scoredByA).toBeGreaterThan(0);
     expect(scoredByB).toBeGreaterThan(0);
     expect(scoredByA + scoredByB).toBe(20_000);
+    // Once traffic stops, the last acknowledged batches are committed too: the group shows no lag.
+    await expect
+      .poll(
+        async () =>
+          [...(await committedOffsets(BROKERS, topics.group, topics.input)).values()].reduce(
+            (a, b) => a + b,
+            0,
+          ),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe(20_000);
   });
 
   it('SIGKILL of one of two processors mid-run loses nothing: every input has a result (duplicates reported)', async () => {
