@@ -1,0 +1,4 @@
+export * from './feed.js';
+export * from './replay.js';
+export * from './start.js';
+export * from './transport-feed.js';
