@@ -130,6 +130,12 @@ produce: build ## Send call events to calls_raw at RATE events/s until Ctrl-C
 process: build ## Run one processor (MODEL_PATH defaults to models/model.json)
 	node services/processor/dist/main.js
 
+.PHONY: bench-dashboard
+bench-dashboard: build ## Dashboard at 5,000 results/s for 2 min on a local broker, page in Chromium: RSS, longest task, produced→shown (JSON lines)
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up >&2; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) node dashboard/dist/bench/bench.js --rate $${BENCH_RATE:-5000} --seconds $${BENCH_SECONDS:-120}
+
 .PHONY: bench
 bench: build ## Pipeline benchmark on a local broker (drain 200k, latency at 1,000/s for 60 s, RSS, producer rate): JSON lines
 	@test -f $(MODEL) || $(MAKE) train

@@ -11,6 +11,7 @@ import {
   testTransport,
   waitForAssignment,
 } from '../../../services/processor/test/integration/harness.js';
+import type { Stats } from '../../src/shared/wire.js';
 import { counter, launchChromium, startDashboard, watchPage } from './support.js';
 
 let browser: Browser;
@@ -82,7 +83,7 @@ describe('live pipeline in Chromium, on the real broker', () => {
     await expect.poll(() => page.getByTestId('model-version').textContent()).toBe(model.model.version);
     expect(await page.getByTestId('model-k').textContent()).toContain(String(model.model.params.k));
 
-    const stats = await (await fetch(`${dashboard.url}/api/stats`)).json();
+    const stats = (await (await fetch(`${dashboard.url}/api/stats`)).json()) as Stats;
     expect(stats.latency_ms.end_to_end.samples).toBeGreaterThan(0);
     expect(watch.errors).toEqual([]);
     expect(await watch.cspViolations()).toEqual([]);

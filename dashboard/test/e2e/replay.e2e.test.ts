@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { inertText } from '../../src/shared/text.js';
+import type { Stats } from '../../src/shared/wire.js';
 import { ARTIFACTS, counter, launchChromium, startDashboard, watchPage } from './support.js';
 
 /** Strings meant to break out of text: markup, script, attribute breakers, template syntax, bidi, huge. */
@@ -135,9 +136,9 @@ describe('replay in Chromium, with no broker', () => {
       const saved = join(dir, `export.${format}`);
       await (await download).saveAs(saved);
       const again = await replay(saved, ['--speed', '0']);
-      const stats = await (await fetch(`${again.url}/api/stats`)).json();
+      const stats = (await (await fetch(`${again.url}/api/stats`)).json()) as Stats;
       await expect
-        .poll(async () => (await (await fetch(`${again.url}/api/stats`)).json()).source.state)
+        .poll(async () => ((await (await fetch(`${again.url}/api/stats`)).json()) as Stats).source.state)
         .toBe('replay_done');
       const recent = (await (await fetch(`${again.url}/api/recent`)).json()) as {
         call: { caller: string };

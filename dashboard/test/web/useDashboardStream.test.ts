@@ -109,3 +109,27 @@ describe('useDashboardStream', () => {
     expect(source.closed).toBe(true);
   });
 });
+
+describe('chart series', () => {
+  it('is replaced when a second completes, not on every update inside the same second', () => {
+    const { stream, dispose } = start();
+    const point = (t: number) => ({
+      t,
+      count: 1,
+      scam: 0,
+      dlq: 0,
+      e2e_p50: 1,
+      e2e_p99: 2,
+      pipeline_p50: 1,
+      pipeline_p99: 2,
+    });
+    const source = FakeEventSource.latest();
+    source.send('snapshot', { ...snapshot([]), series: [point(100)] });
+    const first = stream.series.value;
+    source.send('update', { ...update([]), series: [{ ...point(100), count: 5 }] });
+    expect(stream.series.value).toBe(first);
+    source.send('update', { ...update([]), series: [point(100), point(101)] });
+    expect(stream.series.value.map((p) => p.t)).toEqual([100, 101]);
+    dispose();
+  });
+});

@@ -80,7 +80,8 @@ export function useDashboardStream(options: StreamOptions = {}) {
     take(message.events);
     skipped.value += message.skipped;
     stats.value = message.stats;
-    series.value = message.series;
+    // The series is one point per second: redraw the charts when a second completes, not ten times in it.
+    if (message.series.at(-1)?.t !== series.value.at(-1)?.t) series.value = message.series;
   }
 
   function connect(): void {
