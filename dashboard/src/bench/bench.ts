@@ -93,6 +93,36 @@ async function startDashboard(env: Record<string, string>): Promise<{ child: Chi
   return { child, url };
 }
 
+interface TaskEvent {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** The top-level tasks of the renderer's main thread (CrRendererMain) from a Chromium trace. */
+function taskEvents(buffer: Buffer): TaskEvent[] {
+  const parsed = JSON.parse(buffer.toString('utf8')) as {
+    traceEvents: {
+      name: string;
+      ph: string;
+      pid: number;
+      tid: number;
+      dur?: number;
+      tdur?: number;
+      args?: { name?: string };
+    }[];
+  };
+  const main = new Set<string>();
+  for (const e of parsed.traceEvents) {
+    if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      main.add(`${e.pid}:${e.tid}`);
+  }
+  return parsed.traceEvents
+    .filter(
+      (e) => e.name === 'RunTask' && e.ph === 'X' && main.has(`${e.pid}:${e.tid}`) && e.dur !== undefined,
+    )
+    .map((e) => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? 0) / 1000 }));
+}
+
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -158,6 +188,13 @@ try {
   const total = RATE * SECONDS;
   let next = began;
   let rssAt10s: number | undefined;
+  /** A window of Chromium's trace: each task on the page's main thread with its wall and CPU time. */
+  const trace: { state: 'idle' | 'on' | 'done'; from: number; seconds: number; events: TaskEvent[] } = {
+    state: 'idle',
+    from: Math.min(30, SECONDS / 4),
+    seconds: Math.min(30, SECONDS / 2),
+    events: [],
+  };
   /** [seconds, RSS MiB, V8 heap used MiB, V8 heap total MiB] every 15 s. */
   const samples: number[][] = [];
   const memory = async (): Promise<number[]> => {
@@ -189,6 +226,13 @@ try {
     const elapsed = (performance.now() - began) / 1000;
     if (rssAt10s === undefined && elapsed >= 10) rssAt10s = rssMiB(pid);
     if (elapsed >= samples.length * 15) samples.push([Math.round(elapsed), ...(await memory())]);
+    if (trace.state === 'idle' && elapsed >= trace.from) {
+      trace.state = 'on';
+      await browser.startTracing(page, { categories: ['toplevel', 'disabled-by-default-devtools.timeline'] });
+    } else if (trace.state === 'on' && elapsed >= trace.from + trace.seconds) {
+      trace.state = 'done';
+      trace.events = taskEvents(await browser.stopTracing());
+    }
     rssPeak = Math.max(rssPeak, rssMiB(pid));
     next += TICK_MS;
     const wait = next - performance.now();
@@ -219,6 +263,21 @@ try {
     samples_s_rss_heapused_heaptotal: [...samples, [Math.round(drainedSeconds), ...(await memory())]],
   });
   emit('dashboard_page_longest_task', page_.longest, 'ms', { long_tasks: page_.longTasks });
+  if (trace.events.length > 0) {
+    const byWall = [...trace.events].sort((a, b) => b.wallMs - a.wallMs);
+    const longest = byWall[0] as TaskEvent;
+    const overBudget = trace.events.filter((t) => t.wallMs > 50);
+    emit('dashboard_page_trace_longest_task', longest.wallMs, 'ms', {
+      cpu_ms: Number(longest.cpuMs.toFixed(1)),
+      window_s: trace.seconds,
+      tasks: trace.events.length,
+      over_50ms: overBudget.length,
+      over_50ms_cpu_over_50ms: overBudget.filter((t) => t.cpuMs > 50).length,
+    });
+    emit('dashboard_page_trace_most_cpu_task', Math.max(...trace.events.map((t) => t.cpuMs)), 'ms', {
+      note: 'CPU time of the costliest task on the page main thread; wall time minus this is waiting for a core',
+    });
+  }
   emit('dashboard_page_main_thread_busy', busy('TaskDuration') * 100, '%', {
     script_pct: Number((busy('ScriptDuration') * 100).toFixed(1)),
     layout_pct: Number((busy('LayoutDuration') * 100).toFixed(1)),

@@ -1,17 +1,10 @@
 #!/usr/bin/env node
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, createLogger } from '@scam-detector/core';
 import { createKafkajsTransport, deleteTopicsAndGroups, type Transport } from '@scam-detector/transport';
-import { createApp } from './app.js';
 import { type DashboardConfig, readDashboardConfig, USAGE } from './config.js';
-import type { FeedSubscription, ResultFeed } from './feed.js';
-import { createDashboardMetrics } from './metrics.js';
-import { createModelInfo } from './model-info.js';
+import { type RunningDashboard, startDashboard } from './dashboard.js';
+import type { ResultFeed } from './feed.js';
 import { createReplayFeed } from './replay.js';
-import { ResultStore } from './store.js';
-import { StreamHub } from './stream-hub.js';
 import { createTransportFeed } from './transport-feed.js';
 
 /** Exit codes: 0 clean shutdown, 1 runtime failure, 2 invalid configuration or arguments. */
@@ -36,7 +29,6 @@ try {
 }
 
 const logger = createLogger('dashboard', config.LOG_LEVEL);
-const metrics = createDashboardMetrics();
 const replaying = config.REPLAY_FILE !== '';
 
 let transport: Transport | undefined;
@@ -62,49 +54,31 @@ if (replaying) {
   });
 }
 
-let reportedMalformed = 0;
-const store = new ResultStore({
-  bufferSize: config.DASHBOARD_BUFFER_SIZE,
-  mode: feed.mode,
-  ...(feed.replay ? { replay: feed.replay } : {}),
-  onCount: (kind) => {
-    metrics.events.inc({ kind });
-    if (kind === 'malformed' && reportedMalformed++ < 20) {
-      const replay = store.stats().source.replay;
-      logger.warn({ error: replay?.errors.at(-1) }, 'malformed result skipped');
-    }
-  },
-});
-const hub = new StreamHub(store, {
-  intervalMs: config.DASHBOARD_PUSH_INTERVAL_MS,
-  maxStreams: config.DASHBOARD_MAX_STREAMS,
-  onDrop: (reason) => metrics.streamDrops.inc({ reason }),
-  onSkip: () => metrics.skippedUpdates.inc(),
-});
-const app = createApp({
-  store,
-  hub,
-  registry: metrics.registry,
-  modelInfo: createModelInfo(config.MODEL_PATH, store),
-  webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
-  beforeMetrics: () => metrics.streams.set(hub.clients),
-});
-
-const server = await new Promise<Server>((resolve, reject) => {
-  const listening = app.listen(config.PORT, (error?: Error) => (error ? reject(error) : resolve(listening)));
-}).catch((error: Error): never => {
-  logger.fatal({ err: error, port: config.PORT }, 'cannot listen');
+let dashboard: RunningDashboard;
+try {
+  dashboard = await startDashboard({
+    feed,
+    port: config.PORT,
+    bufferSize: config.DASHBOARD_BUFFER_SIZE,
+    pushIntervalMs: config.DASHBOARD_PUSH_INTERVAL_MS,
+    maxStreams: config.DASHBOARD_MAX_STREAMS,
+    modelPath: config.MODEL_PATH,
+    logger,
+  });
+} catch (error) {
+  logger.fatal({ err: error, port: config.PORT }, 'cannot start');
   process.exit(EXIT.failure);
-});
-const port = (server.address() as AddressInfo).port;
+}
 logger.info(
   replaying
-    ? { port, replay: config.REPLAY_FILE, speed: config.REPLAY_SPEED }
-    : { port, brokers: config.KAFKA_BROKERS, topics: [config.OUTPUT_TOPIC, config.DLQ_TOPIC] },
-  `dashboard on http://localhost:${port}`,
+    ? { port: dashboard.port, replay: config.REPLAY_FILE, speed: config.REPLAY_SPEED }
+    : {
+        port: dashboard.port,
+        brokers: config.KAFKA_BROKERS,
+        topics: [config.OUTPUT_TOPIC, config.DLQ_TOPIC],
+      },
+  `dashboard on ${dashboard.url}`,
 );
-
-const subscription: FeedSubscription = await feed.subscribe(store);
 
 let shuttingDown = false;
 async function shutdown(reason: string): Promise<void> {
@@ -118,17 +92,13 @@ async function shutdown(reason: string): Promise<void> {
   deadline.unref();
   let code: number = EXIT.ok;
   try {
-    hub.close();
-    server.closeAllConnections();
-    const closed = new Promise((resolve) => server.close(resolve));
-    await subscription.stop();
+    await dashboard.close();
     await transport?.close();
-    await closed;
   } catch (error) {
     logger.error({ err: error }, 'error during shutdown');
     code = EXIT.failure;
   }
-  if (transport && feed.group && store.wasLive) {
+  if (transport && feed.group && dashboard.store.wasLive) {
     // The group was this instance's alone; remove it rather than leave it to expire (best effort, briefly).
     await Promise.race([
       deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [feed.group]).catch(() => undefined),

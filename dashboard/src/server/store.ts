@@ -18,7 +18,7 @@ export interface StoreOptions {
   windowSeconds?: number;
   now?: () => number;
   /** Told about every event, for metrics. */
-  onCount?: (kind: 'scored' | 'dlq' | 'malformed') => void;
+  onCount?: (kind: 'scored' | 'dlq' | 'malformed', detail?: { reason: string; line?: number }) => void;
 }
 
 const MAX_REPORTED_ERRORS = 20;
@@ -79,7 +79,7 @@ export class ResultStore implements FeedSink {
       if (this.#replay.errors.length < MAX_REPORTED_ERRORS)
         this.#replay.errors.push({ line: line ?? 0, reason });
     }
-    this.#onCount?.('malformed');
+    this.#onCount?.('malformed', line === undefined ? { reason } : { reason, line });
   }
 
   /** Whether the source was ever live (read from a broker). */

@@ -1,0 +1,117 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '@scam-detector/core';
+import { createApp } from './app.js';
+import type { FeedSubscription, ResultFeed } from './feed.js';
+import { createDashboardMetrics } from './metrics.js';
+import { createModelInfo } from './model-info.js';
+import { ResultStore } from './store.js';
+import { StreamHub } from './stream-hub.js';
+
+export interface DashboardOptions {
+  /** Where results come from: createTransportFeed (Kafka, or the in-process transport) or createReplayFeed. */
+  feed: ResultFeed;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  bufferSize?: number;
+  pushIntervalMs?: number;
+  maxStreams?: number;
+  /** Model file whose metadata /api/model shows, when readable. */
+  modelPath?: string;
+  logger: Logger;
+  /** The built page; defaults to dist/web beside this file. */
+  webRoot?: string;
+}
+
+export interface RunningDashboard {
+  url: string;
+  port: number;
+  store: ResultStore;
+  /** Ends the streams, stops the feed, closes the server. Idempotent. */
+  close(): Promise<void>;
+}
+
+const MAX_LOGGED_MALFORMED = 20;
+
+/**
+ * The whole dashboard in-process: store, stream hub, metrics, HTTP server, and the feed subscribed to the
+ * store. main.ts wires it to Kafka or a recording; the one-command demo can wire it to its in-process
+ * transport. The server listens before the feed starts, so the page is up even while the broker is not.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const { feed, logger } = options;
+  const metrics = createDashboardMetrics();
+  let loggedMalformed = 0;
+  const store = new ResultStore({
+    bufferSize: options.bufferSize ?? 1000,
+    mode: feed.mode,
+    ...(feed.replay ? { replay: feed.replay } : {}),
+    onCount: (kind, detail) => {
+      metrics.events.inc({ kind });
+      if (kind === 'malformed' && loggedMalformed++ < MAX_LOGGED_MALFORMED) {
+        logger.warn(
+          {
+            reason: detail?.reason,
+            line: detail?.line,
+            more_silenced: loggedMalformed === MAX_LOGGED_MALFORMED,
+          },
+          'malformed result skipped',
+        );
+      }
+    },
+  });
+  const hub = new StreamHub(store, {
+    intervalMs: options.pushIntervalMs ?? 100,
+    maxStreams: options.maxStreams ?? 100,
+    onDrop: (reason) => metrics.streamDrops.inc({ reason }),
+    onSkip: () => metrics.skippedUpdates.inc(),
+  });
+  const app = createApp({
+    store,
+    hub,
+    registry: metrics.registry,
+    modelInfo: createModelInfo(options.modelPath, store),
+    webRoot: options.webRoot ?? fileURLToPath(new URL('../web/', import.meta.url)),
+    beforeMetrics: () => metrics.streams.set(hub.clients),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const done = (error?: Error): void => (error ? reject(error) : resolve(listening));
+    const listening = options.host
+      ? app.listen(options.port, options.host, done)
+      : app.listen(options.port, done);
+  });
+  const port = (server.address() as AddressInfo).port;
+  let subscription: FeedSubscription;
+  try {
+    subscription = await feed.subscribe(store);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    store,
+    close() {
+      closing ??= (async () => {
+        hub.close();
+        server.closeAllConnections();
+        const closed = new Promise((resolve) => server.close(resolve));
+        await subscription.stop();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The earlier name of startDashboard, kept until services/cli has moved over; `stop` is `close`. */
+export async function startDashboardServer(
+  options: DashboardOptions,
+): Promise<RunningDashboard & { stop(): Promise<void> }> {
+  const dashboard = await startDashboard(options);
+  return { ...dashboard, stop: dashboard.close };
+}
