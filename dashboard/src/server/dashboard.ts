@@ -107,11 +107,3 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     },
   };
 }
-
-/** The earlier name of startDashboard, kept until services/cli has moved over; `stop` is `close`. */
-export async function startDashboardServer(
-  options: DashboardOptions,
-): Promise<RunningDashboard & { stop(): Promise<void> }> {
-  const dashboard = await startDashboard(options);
-  return { ...dashboard, stop: dashboard.close };
-}

@@ -7,7 +7,7 @@ import {
   parsers,
   writeFileAtomic,
 } from '@scam-detector/core';
-import { createTransportFeed, startDashboardServer } from '@scam-detector/dashboard';
+import { createTransportFeed, startDashboard } from '@scam-detector/dashboard';
 import { createProcessor, createProcessorMetrics, FileModelSource } from '@scam-detector/processor';
 import { createEventSource, runProducer } from '@scam-detector/producer';
 import { DEFAULT_TRAIN_OPTIONS, trainModel } from '@scam-detector/trainer';
@@ -64,7 +64,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
       logger,
     },
   );
-  const dashboard = await startDashboardServer({
+  const dashboard = await startDashboard({
     feed: createTransportFeed(transport, {
       outputTopic: topics.scored,
       dlqTopic: topics.dlq,
@@ -105,7 +105,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
     abort.abort();
     await producing.catch(() => undefined);
     await processor.stop();
-    await dashboard.stop();
+    await dashboard.close();
     await transport.close();
     console.log('stopped.');
     process.exit(0);
