@@ -50,8 +50,8 @@ export const SETTINGS = {
   },
   HTTP_PORT: {
     doc: 'Port of the HTTP server with /healthz, /readyz and /metrics.',
-    default: { processor: '8081' },
-    services: ['processor'],
+    default: { processor: '8081', producer: '8082' },
+    services: ['processor', 'producer'],
     parse: parsers.integer(0, 65_535),
   },
   KAFKA_SESSION_TIMEOUT_MS: {

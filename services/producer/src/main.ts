@@ -2,6 +2,7 @@
 import { ConfigError, createLogger } from '@scam-detector/core';
 import { createKafkajsTransport } from '@scam-detector/transport';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { countingProducer, createProducerApp, createProducerMetrics } from './app.js';
 import { readProducerConfig } from './config.js';
 import { runProducer } from './producer.js';
 import { createEventSource, PROFILES, type ProfileName } from './profiles.js';
@@ -81,8 +82,21 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+const metrics = createProducerMetrics();
+metrics.targetRate.set(opts.rate);
+let connected = false;
+const server = createProducerApp({ registry: metrics.registry, connected: () => connected }).listen(
+  config.HTTP_PORT,
+);
+server.on('error', (error) => {
+  logger.fatal({ err: error, port: config.HTTP_PORT }, 'cannot listen');
+  process.exit(EXIT.failure);
+});
+server.unref();
+
 try {
-  const producer = await transport.producer();
+  const producer = countingProducer(await transport.producer(), metrics);
+  connected = true;
   logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
   const result = await runProducer(
     producer,

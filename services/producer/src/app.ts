@@ -1,0 +1,66 @@
+import type { Producer } from '@scam-detector/transport';
+import express, { type Express } from 'express';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ProducerMetrics {
+  registry: Registry;
+  sent: Counter;
+  targetRate: Gauge;
+  sendDuration: Histogram;
+}
+
+export function createProducerMetrics(): ProducerMetrics {
+  const registry = new Registry();
+  return {
+    registry,
+    sent: new Counter({
+      name: 'scam_producer_events_sent_total',
+      help: 'Call events acknowledged by the broker',
+      registers: [registry],
+    }),
+    targetRate: new Gauge({
+      name: 'scam_producer_target_rate',
+      help: 'Events per second the producer aims for',
+      registers: [registry],
+    }),
+    sendDuration: new Histogram({
+      name: 'scam_producer_send_duration_seconds',
+      help: 'Time for one batch of events to be acknowledged',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Counts what the broker acknowledged, batch by batch. */
+export function countingProducer(producer: Producer, metrics: ProducerMetrics): Producer {
+  return {
+    async send(records) {
+      const end = metrics.sendDuration.startTimer();
+      await producer.send(records);
+      end();
+      metrics.sent.inc(records.length);
+    },
+    close: () => producer.close(),
+  };
+}
+
+/**
+ * The producer's HTTP surface (a factory; main.ts listens): /healthz alive, /readyz connected to the broker,
+ * /metrics Prometheus text.
+ */
+export function createProducerApp(deps: { registry: Registry; connected: () => boolean }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = deps.connected();
+    res.status(ready ? 200 : 503).json({ ready, problems: ready ? [] : ['not connected to Kafka yet'] });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.registry.contentType).send(await deps.registry.metrics());
+  });
+  return app;
+}
