@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The scam detector's images, built from the repository root. One shared build stage compiles the whole
 # npm workspace; each runtime target carries only its own workspace's production dependencies:
 #   docker build --target processor -t scam-detector-processor:0.1.0 .   (also: producer, dashboard, trainer)
@@ -22,7 +21,8 @@ RUN mkdir -p /manifests \
 FROM ${BASE} AS build
 WORKDIR /app
 COPY --from=manifests /manifests ./
-RUN npm ci --no-audit --no-fund --loglevel=warn
+# --ignore-scripts: the root's preinstall/prepare need the sources, which come next (npm run build).
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=warn
 COPY . .
 # /out/<workspace>/{package.json,dist} for every workspace npm knows (the locations come from npm itself).
 RUN npm run build \
