@@ -184,7 +184,8 @@ export interface ChildService {
 export function startService(main: string, env: Record<string, string>, args: string[] = []): ChildService {
   const child = spawn(process.execPath, [main, ...args], {
     cwd: REPO,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // Port 0: any free port, so tests never collide with services already running on this machine.
+    env: { ...process.env, LOG_LEVEL: 'info', HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
