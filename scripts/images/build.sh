@@ -22,6 +22,8 @@ default_base=$(sed -n 's/^ARG BASE=\(.*\)$/\1/p' Dockerfile | head -n1)
 base=${BASE:-$default_base}
 
 log() { printf '[images] %s\n' "$*" >&2; }
+# Milliseconds since the epoch; EPOCHREALTIME needs bash 5 (macOS ships bash 3.2: whole seconds there).
+now_ms() { if [[ -n ${EPOCHREALTIME:-} ]]; then local t=${EPOCHREALTIME/./}; echo $((t / 1000)); else echo $(($(date +%s) * 1000)); fi; }
 
 if [[ -z ${BUILDER:-} ]]; then
   if command -v docker >/dev/null && docker info >/dev/null 2>&1; then BUILDER=docker; else BUILDER=buildah; fi
@@ -68,11 +70,11 @@ prepare_buildah() {
 build_one() {
   local component=$1 image="scam-detector-$1:$version"
   case $BUILDER in
-    docker) docker build --file Dockerfile --target "$component" --tag "$image" "${build_args[@]}" . ;;
+    docker) docker build --file Dockerfile --target "$component" --tag "$image" ${build_args[@]+"${build_args[@]}"} . ;;
     buildah)
       buildah bud --isolation chroot --network host --layers \
         --file Dockerfile --target "$component" --tag "localhost/$image" \
-        "${build_args[@]}" "${mounts[@]}" .
+        ${build_args[@]+"${build_args[@]}"} ${mounts[@]+"${mounts[@]}"} .
       ;;
     *) log "unknown BUILDER '$BUILDER'"; exit 1 ;;
   esac
@@ -95,11 +97,11 @@ for component in "${components[@]}"; do
     status=1
     continue
   fi
-  started=${EPOCHREALTIME/./}
+  started=$(now_ms)
   buildlog=.cache/images/build-$component.log
   if build_one "$component" >"$buildlog" 2>&1; then
-    elapsed=$((${EPOCHREALTIME/./} - started))
-    seconds=$((elapsed / 1000000)).$((elapsed / 100000 % 10))
+    elapsed=$(($(now_ms) - started))
+    seconds=$((elapsed / 1000)).$((elapsed / 100 % 10))
     size=$(image_size "$component")
     printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$BUILDER/${STORAGE_DRIVER:-default}" "$component" "$seconds" "$size" \
       >>.cache/images/build-times.tsv

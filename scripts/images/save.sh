@@ -25,6 +25,6 @@ for component in ${COMPONENTS:-processor producer dashboard trainer}; do
     status=1
     continue
   fi
-  printf 'saved %s -> %s (%s MB)\n' "$image" "${archive#"$root"/}" "$(($(stat -c %s "$archive") / 1000000))"
+  printf 'saved %s -> %s (%s MB)\n' "$image" "${archive#"$root"/}" "$(($(wc -c <"$archive") / 1000000))"
 done
 exit $status

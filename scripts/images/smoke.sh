@@ -25,9 +25,9 @@ containers=()
 
 pass() { printf 'PASS  %s\n' "$*"; }
 fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
-check() { # check "description" command...: PASS when the command succeeds
-  local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
+check() { # check "description" command...: PASS when the command succeeds; its output is shown on FAIL only
+  local what=$1 out; shift
+  if out=$("$@" 2>&1); then pass "$what"; else fail "$what"; [[ -z $out ]] || head -n 8 <<<"$out" | sed 's/^/      /'; fi
 }
 log() { printf '[smoke] %s\n' "$*" >&2; }
 
@@ -143,6 +143,8 @@ if podman image exists "$(image trainer)"; then
     if (typeof v !== "string" || !/^knn-[0-9a-f]{16}$/.test(v)) process.exit(1);
     console.log(v);' "$work/model.json" 2>/dev/null)
   check "trainer: the model is JSON with a version ('${model_version:-none}')" test -n "$model_version"
+  check "trainer: the training Job's arguments work (--out /tmp/model.json on the tmpfs /tmp)" \
+    "${RUN[@]}" --rm "$(image trainer)" train --samples 300 --seed 1 --folds 2 --out /tmp/model.json
   check 'trainer: cannot write into the read-only /app' bash -c \
     "! ${RUN[*]} --rm '$(image trainer)' train --samples 300 --folds 2 --out /app/model.json >/dev/null 2>&1"
 else
