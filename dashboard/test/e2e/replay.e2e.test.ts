@@ -202,6 +202,8 @@ describe('replay in Chromium, with no broker', () => {
       await expect
         .poll(() => page.getByTestId('result-row').count(), { timeout: 10_000 })
         .toBeGreaterThan(20);
+      // A few seconds of history, so the charts have lines to show in the screenshot.
+      await expect.poll(() => counter(page, 'total'), { timeout: 15_000 }).toBeGreaterThanOrEqual(200);
       // Every control has an accessible name, and nothing is wider than the screen.
       for (const control of await page.locator('button, input, select, a').all()) {
         const name = await control.evaluate((el) => {
