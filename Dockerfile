@@ -101,6 +101,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=producer-deps /runtime ./
 USER 1000:1000
+EXPOSE 8082
 CMD ["node", "services/producer/dist/main.js"]
 
 # The training Job passes its own arguments: `train --samples N --seed S --out /tmp/model.json --configmap NAME`.

@@ -2,7 +2,8 @@
 # CI proof that the four images work, run the way the chart runs them: the image's own user (checked to be
 # uid 1000), a read-only root filesystem with a tmpfs /tmp, all capabilities dropped, no privilege escalation.
 #   trainer    writes a model (train --samples 3000 --folds 3) into a bind mount; cannot write to /app
-#   producer   sends N events to a local broker (its default CMD, configured by env only); stops on SIGTERM
+#   producer   sends N events to a local broker (its default CMD, configured by env only); /readyz, /healthz;
+#              keeps producing with PRODUCER_COUNT=0 and stops cleanly on SIGTERM
 #   processor  scores them from the broker with the model mounted read-only (MODEL_PATH): N results arrive on
 #              the output topic and they are well-formed scores by that model; /readyz; clean exit on SIGTERM
 #   dashboard  answers /healthz, serves the page (GET / is HTML), counts the N scored results; clean SIGTERM
@@ -167,7 +168,7 @@ brokers="127.0.0.1:$kafka_port"
 if podman image exists "$(image producer)"; then
   log "producer: $events events to $raw"
   started=$SECONDS
-  if "${RUN[@]}" --rm -e KAFKA_BROKERS="$brokers" -e INPUT_TOPIC="$raw" -e PRODUCER_COUNT="$events" \
+  if "${RUN[@]}" --rm -e HTTP_PORT="$(free_port)" -e KAFKA_BROKERS="$brokers" -e INPUT_TOPIC="$raw" -e PRODUCER_COUNT="$events" \
     -e PRODUCER_RATE=5000 -e PRODUCER_SEED=11 "$(image producer)" >"$work/producer.log" 2>&1; then
     pass "producer: exits 0 after sending $events events ($((SECONDS - started)) s)"
   else
@@ -223,10 +224,18 @@ fi
 
 # --- producer, long-running: after the processor has stopped, so its extra events are not scored ---------
 if podman image exists "$(image producer)"; then
+  http=$(free_port)
   ctr="smoke-producer-$id"
   containers+=("$ctr")
-  "${RUN[@]}" -d --name "$ctr" -e KAFKA_BROKERS="$brokers" -e INPUT_TOPIC="$raw" \
+  started=$SECONDS
+  "${RUN[@]}" -d --name "$ctr" -e HTTP_PORT="$http" -e KAFKA_BROKERS="$brokers" -e INPUT_TOPIC="$raw" \
     -e PRODUCER_COUNT=0 -e PRODUCER_RATE=20 "$(image producer)" >/dev/null
+  if wait_for 60 http_ok "http://127.0.0.1:$http/readyz"; then
+    pass "producer: /readyz is 200 (connected to Kafka) after $((SECONDS - started)) s"
+  else
+    fail "producer: /readyz is 200 (last: $(http_code "http://127.0.0.1:$http/readyz"))"; show_logs "$ctr"
+  fi
+  check 'producer: /healthz is 200' http_ok "http://127.0.0.1:$http/healthz"
   producing() { [[ $(topic_count "$raw") -gt $events ]]; }
   check 'producer: with PRODUCER_COUNT=0 it keeps producing' wait_for 30 producing
   check_user_and_rootfs producer "$ctr"
