@@ -138,7 +138,7 @@ export class StreamHub {
         const first = events[0]?.seq ?? lastSeq + 1;
         const skipped = Math.max(0, first - client.lastSeq - 1);
         // Spliced by hand so the shared parts are stringified once per tick, not once per client.
-        message = `event: update\ndata: {"instance":"${this.instance}","events":${JSON.stringify(events)},"skipped":${skipped},"stats":${shared.stats},"series":${shared.series}}\n\n`;
+        message = `event: update\ndata: {"instance":"${this.instance}","sent_ms":${nowMs},"events":${JSON.stringify(events)},"skipped":${skipped},"stats":${shared.stats},"series":${shared.series}}\n\n`;
         built.set(client.lastSeq, message);
       }
       client.lastSeq = lastSeq;

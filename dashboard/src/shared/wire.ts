@@ -116,6 +116,8 @@ export interface SnapshotMessage {
  *  there were more than fit), and the aggregates as of now. */
 export interface UpdateMessage {
   instance: string;
+  /** When the server sent it, epoch ms. */
+  sent_ms: number;
   events: ResultView[];
   /** Results that arrived since the last message but were left out (too many, or this client was slow). */
   skipped: number;

@@ -95,5 +95,5 @@ export function snapshot(
 }
 
 export function update(events: ResultView[], instance = 'server-a', skipped = 0): UpdateMessage {
-  return { instance, events, skipped, stats: stats(), series: [] };
+  return { instance, sent_ms: 0, events, skipped, stats: stats(), series: [] };
 }
