@@ -58,8 +58,9 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	$(MAKE) test-integration || status=1; \
 	$(MAKE) test-e2e || status=1; \
 	$(MAKE) test-k8s || status=1; \
+	$(MAKE) test-images || status=1; \
 	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
-	  $(REPORTS)/integration.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json || status=1; \
+	  $(REPORTS)/integration.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json || status=1; \
 	exit $$status
 
 .PHONY: test-unit
@@ -174,6 +175,11 @@ image-base: ## Assemble the Node 24 base image locally without a registry (deboo
 .PHONY: images-save
 images-save: ## Export the images with podman save to .cache/images/<component>.tar (for kind load image-archive)
 	COMPONENTS='$(IMAGES)' scripts/images/save.sh
+
+.PHONY: test-images
+test-images: ## The images smoke test with its report (part of make test): buildah/podman from apt on first use
+	@mkdir -p $(REPORTS)
+	BASE='$(BASE)' REPORT=$(REPORTS)/images.json scripts/images/smoke.sh
 
 .PHONY: images-smoke
 images-smoke: ## Build the images if needed, run each like the chart does (uid 1000, read-only root) and check it works

@@ -9,7 +9,8 @@
 #   dashboard  answers /healthz, serves the page (GET / is HTML), counts the N scored results; clean SIGTERM
 # The broker is our own (scripts/kafka/kafka.sh with its own run dir and free ports, random topic names) and is
 # removed at the end, with every container, whatever happens. Prints PASS/FAIL per check; exits 1 on any FAIL.
-# Environment: BASE (passed to the build), EVENTS (default 2000), SKIP_BUILD=1 (use the images as they are).
+# Environment: BASE (passed to the build), EVENTS (default 2000), SKIP_BUILD=1 (use the images as they are),
+# REPORT=FILE (also write the counts as JSON, the shape scripts/test-summary.mjs adds up).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,9 +23,10 @@ work="$root/.cache/images/smoke-$id"
 kafka_home="$root/.cache/images/kafka-smoke-$id"
 raw="smoke_raw_$id" scored="smoke_scored_$id" dlq="smoke_dlq_$id"
 failures=0
+passes=0
 containers=()
 
-pass() { printf 'PASS  %s\n' "$*"; }
+pass() { printf 'PASS  %s\n' "$*"; passes=$((passes + 1)); }
 fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
 check() { # check "description" command...: PASS when the command succeeds; its output is shown on FAIL only
   local what=$1 out; shift
@@ -272,6 +274,10 @@ else
 fi
 
 echo
+if [ -n "${REPORT:-}" ]; then
+  mkdir -p "$(dirname "$REPORT")"
+  printf '{"numPassedTests":%d,"numFailedTests":%d,"numFailedTestSuites":0}\n' "$passes" "$failures" >"$REPORT"
+fi
 if ((failures)); then
   echo "images-smoke: FAIL ($failures failed checks)"
   exit 1
