@@ -15,6 +15,19 @@ export default function setup(): () => void {
       return false;
     }
   })();
+  const stopIfStartedHere = () => {
+    if (!wasUp) execFileSync(script, ['down'], { stdio: 'inherit' });
+  };
+  try {
+    prepare(script);
+  } catch (error) {
+    stopIfStartedHere();
+    throw error;
+  }
+  return stopIfStartedHere;
+}
+
+function prepare(script: string): void {
   execFileSync(script, ['up'], { stdio: 'inherit' });
   const env = execFileSync(script, ['env'], { encoding: 'utf8' });
   const kubeconfig = /KUBECONFIG=([^;\s]+)/.exec(env)?.[1];
@@ -38,7 +51,4 @@ export default function setup(): () => void {
     'crd/kafkas.kafka.strimzi.io',
     'crd/scaledobjects.keda.sh',
   );
-  return () => {
-    if (!wasUp) execFileSync(script, ['down'], { stdio: 'inherit' });
-  };
 }

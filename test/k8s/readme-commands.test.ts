@@ -44,7 +44,9 @@ describe("the README's cluster commands", () => {
   );
 
   it('lists the commands make kind-up runs, in order', async () => {
-    const commands = (await recipe('kind-up')).filter((c) => !c.startsWith('make ') || c === 'make images');
+    // Sub-makes run even under -n: what `make images` runs is listed as `make images` in the README.
+    const images = new Set(await recipe('images'));
+    const commands = (await recipe('kind-up')).map((c) => (images.has(c) ? 'make images' : c));
     const section = oneLine(clusterSection);
     let position = 0;
     for (const command of commands) {
