@@ -32,58 +32,39 @@ RUN npm run build \
     done \
  && find /out -name '*.tsbuildinfo' -delete
 
-# --- <component>-deps: production dependencies of one workspace (`npm ci --omit=dev -w`), then the
-# workspace packages npm linked for it (node_modules/@scam-detector/* -> ../../<path>) with their dist/,
-# at the same relative paths, so the symlinks resolve. Type declarations and source maps in node_modules are
-# never loaded at run time (they are half of @kubernetes/client-node's 65 MB) and are dropped.
-# Everything the image needs ends up in /runtime.
+# --- <component>-deps: production dependencies of one workspace plus the workspace packages it links, with
+# their dist/ (scripts/images/runtime-deps.sh). Everything the image needs ends up in /runtime.
 FROM ${BASE} AS processor-deps
 WORKDIR /app
+COPY scripts/images/runtime-deps.sh /usr/local/bin/
 COPY --from=manifests /manifests ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn --workspace services/processor
+RUN runtime-deps.sh install services/processor
 COPY --from=build /out ./built
-RUN mkdir /runtime && mv node_modules package.json /runtime/ \
- && for link in /runtime/node_modules/@scam-detector/*; do \
-      ws=$(readlink "$link"); ws=${ws#../../}; mkdir -p "/runtime/$ws" && cp -a "built/$ws/." "/runtime/$ws/"; \
-    done \
- && find /runtime/node_modules -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' \) -delete \
- && test -f /runtime/services/processor/dist/main.js
+RUN runtime-deps.sh assemble services/processor/dist/main.js
 
 FROM ${BASE} AS producer-deps
 WORKDIR /app
+COPY scripts/images/runtime-deps.sh /usr/local/bin/
 COPY --from=manifests /manifests ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn --workspace services/producer
+RUN runtime-deps.sh install services/producer
 COPY --from=build /out ./built
-RUN mkdir /runtime && mv node_modules package.json /runtime/ \
- && for link in /runtime/node_modules/@scam-detector/*; do \
-      ws=$(readlink "$link"); ws=${ws#../../}; mkdir -p "/runtime/$ws" && cp -a "built/$ws/." "/runtime/$ws/"; \
-    done \
- && find /runtime/node_modules -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' \) -delete \
- && test -f /runtime/services/producer/dist/main.js
+RUN runtime-deps.sh assemble services/producer/dist/main.js
 
 FROM ${BASE} AS trainer-deps
 WORKDIR /app
+COPY scripts/images/runtime-deps.sh /usr/local/bin/
 COPY --from=manifests /manifests ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn --workspace services/trainer
+RUN runtime-deps.sh install services/trainer
 COPY --from=build /out ./built
-RUN mkdir /runtime && mv node_modules package.json /runtime/ \
- && for link in /runtime/node_modules/@scam-detector/*; do \
-      ws=$(readlink "$link"); ws=${ws#../../}; mkdir -p "/runtime/$ws" && cp -a "built/$ws/." "/runtime/$ws/"; \
-    done \
- && find /runtime/node_modules -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' \) -delete \
- && test -f /runtime/services/trainer/dist/main.js
+RUN runtime-deps.sh assemble services/trainer/dist/main.js
 
 FROM ${BASE} AS dashboard-deps
 WORKDIR /app
+COPY scripts/images/runtime-deps.sh /usr/local/bin/
 COPY --from=manifests /manifests ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn --workspace dashboard
+RUN runtime-deps.sh install dashboard
 COPY --from=build /out ./built
-RUN mkdir /runtime && mv node_modules package.json /runtime/ \
- && for link in /runtime/node_modules/@scam-detector/*; do \
-      ws=$(readlink "$link"); ws=${ws#../../}; mkdir -p "/runtime/$ws" && cp -a "built/$ws/." "/runtime/$ws/"; \
-    done \
- && find /runtime/node_modules -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' \) -delete \
- && test -f /runtime/dashboard/dist/server/main.js
+RUN runtime-deps.sh assemble dashboard/dist/server/main.js
 
 # --- runtime targets: root-owned, read-only application files; numeric user 1000 (the image's `node`)
 # so Kubernetes' runAsNonRoot can verify it. The services trap SIGTERM themselves; run with an init
