@@ -15,7 +15,7 @@ import {
   testTransport,
   wrongResults,
 } from '../../services/processor/test/integration/harness.js';
-import { CHART, mustRun, ROOT, run, serviceAccountKubeconfig, uniqueName } from './support.js';
+import { mustRun, namespaceWithRelease, ROOT, run, serviceAccountKubeconfig } from './support.js';
 
 /**
  * The cluster path end to end, minus the kubelet: the trainer and the processor run as local processes that
@@ -66,20 +66,8 @@ async function modelInConfigMap(): Promise<Model> {
 
 beforeAll(async () => {
   execFileSync(join(ROOT, 'scripts/kafka/kafka.sh'), ['up'], { stdio: 'inherit' });
-  namespace = uniqueName('model-cm');
+  namespace = await namespaceWithRelease('model-cm', '127.0.0.1:9092');
   dir = await mkdtemp(join(tmpdir(), 'model-cm-'));
-  await mustRun('kubectl', ['create', 'namespace', namespace]);
-  await mustRun('helm', [
-    'install',
-    'rel',
-    CHART,
-    '--namespace',
-    namespace,
-    '--set',
-    'kafka.strimzi.enabled=false',
-    '--set',
-    'kafka.external.bootstrapServers=127.0.0.1:9092',
-  ]);
   trainerEnv = await serviceAccountKubeconfig(
     namespace,
     'rel-scam-detector-trainer',

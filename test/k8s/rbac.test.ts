@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHART, mustRun, type RunResult, run, serviceAccountKubeconfig, uniqueName } from './support.js';
+import { mustRun, namespaceWithRelease, type RunResult, run, serviceAccountKubeconfig } from './support.js';
 
 const MODEL = 'rel-scam-detector-model';
 let namespace: string;
@@ -21,20 +21,8 @@ const forbidden = (result: RunResult) => {
 };
 
 beforeAll(async () => {
-  namespace = uniqueName('rbac');
+  namespace = await namespaceWithRelease('rbac');
   dir = await mkdtemp(join(tmpdir(), 'rbac-'));
-  await mustRun('kubectl', ['create', 'namespace', namespace]);
-  await mustRun('helm', [
-    'install',
-    'rel',
-    CHART,
-    '--namespace',
-    namespace,
-    '--set',
-    'kafka.strimzi.enabled=false',
-    '--set',
-    'kafka.external.bootstrapServers=kafka:9092',
-  ]);
   // Objects the chart's identities must not touch.
   await mustRun('kubectl', [
     'create',

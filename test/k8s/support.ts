@@ -137,3 +137,21 @@ export async function serviceAccountKubeconfig(
   await writeFile(path, JSON.stringify(config), { mode: 0o600 });
   return { ...toolEnv(), KUBECONFIG: path };
 }
+
+/** A fresh namespace with the chart installed as release "rel" on an existing Kafka (no Strimzi objects). */
+export async function namespaceWithRelease(prefix: string, brokers = 'kafka:9092'): Promise<string> {
+  const namespace = uniqueName(prefix);
+  await mustRun('kubectl', ['create', 'namespace', namespace]);
+  await mustRun('helm', [
+    'install',
+    'rel',
+    CHART,
+    '--namespace',
+    namespace,
+    '--set',
+    'kafka.strimzi.enabled=false',
+    '--set',
+    `kafka.external.bootstrapServers=${brokers}`,
+  ]);
+  return namespace;
+}
