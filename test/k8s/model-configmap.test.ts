@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,5 +161,39 @@ describe('the model ConfigMap between the trainer and a running processor', () =
     // One process throughout: no restart.
     expect(processor.child.exitCode).toBeNull();
     expect(processor.lines.filter((l) => l.includes('"processor started"'))).toHaveLength(1);
+  });
+
+  it('keeps following the ConfigMap after its watch breaks (API server restarted): it re-lists and picks up the next model', async () => {
+    const topics = await freshTopics();
+    const processor = startService(
+      PROCESSOR_MAIN,
+      processorEnv(topics, '/nonexistent', {
+        MODEL_SOURCE: 'configmap',
+        MODEL_CONFIGMAP: MODEL,
+        KUBE_NAMESPACE: namespace,
+        KUBECONFIG: processorKube.KUBECONFIG as string,
+      }),
+    );
+    const before = await trainInto(4);
+    await vi.waitFor(async () => expect((await processor.readyz()).model_version).toBe(before), {
+      timeout: 60_000,
+      interval: 250,
+    });
+
+    const pidFile = join(ROOT, '.cache/k8s/run/pids/kube-apiserver.pid');
+    // The pid file holds "<pid> <binary>".
+    process.kill(Number(readFileSync(pidFile, 'utf8').trim().split(/\s+/)[0]), 'SIGKILL');
+    await vi.waitFor(() => expect(processor.lines.join('\n')).toContain('model ConfigMap watch'), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    execFileSync(join(ROOT, 'scripts/k8s/control-plane.sh'), ['up'], { stdio: 'inherit' });
+
+    const after = await trainInto(5);
+    await vi.waitFor(async () => expect((await processor.readyz()).model_version).toBe(after), {
+      timeout: 90_000,
+      interval: 250,
+    });
+    expect(processor.child.exitCode).toBeNull();
   });
 });

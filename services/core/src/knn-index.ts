@@ -158,20 +158,8 @@ export class KnnIndex {
         heapLabel[child] = label;
         return;
       }
-      // Replace the farthest neighbour (the root) and sift down.
-      let parent = 0;
-      for (;;) {
-        let child = 2 * parent + 1;
-        if (child >= size) break;
-        if (child + 1 < size && (heapDistance[child + 1] as number) > (heapDistance[child] as number))
-          child++;
-        if ((heapDistance[child] as number) <= distance) break;
-        heapDistance[parent] = heapDistance[child] as number;
-        heapLabel[parent] = heapLabel[child] as number;
-        parent = child;
-      }
-      heapDistance[parent] = distance;
-      heapLabel[parent] = label;
+      // Replace the farthest neighbour (the root).
+      siftDownFromRoot(heapDistance, heapLabel, size, distance, label);
     };
 
     for (let r = 0; r < this.nonEmptyCells; r++) {
@@ -219,20 +207,7 @@ export class KnnIndex {
     for (let end = found.count - 1; end > 0; end--) {
       const topDistance = distance[0] as number;
       const topLabel = label[0] as number;
-      const lastDistance = distance[end] as number;
-      const lastLabel = label[end] as number;
-      let parent = 0;
-      for (;;) {
-        let child = 2 * parent + 1;
-        if (child >= end) break;
-        if (child + 1 < end && (distance[child + 1] as number) > (distance[child] as number)) child++;
-        if ((distance[child] as number) <= lastDistance) break;
-        distance[parent] = distance[child] as number;
-        label[parent] = label[child] as number;
-        parent = child;
-      }
-      distance[parent] = lastDistance;
-      label[parent] = lastLabel;
+      siftDownFromRoot(distance, label, end, distance[end] as number, label[end] as number);
       distance[end] = topDistance;
       label[end] = topLabel;
     }
@@ -268,6 +243,28 @@ export class KnnIndex {
     }
     return vectors;
   }
+}
+
+/** Puts (distance, label) at the root of the max-heap of `size` entries and sifts it down to its place. */
+function siftDownFromRoot(
+  heapDistance: Float64Array,
+  heapLabel: Uint8Array,
+  size: number,
+  distance: number,
+  label: number,
+): void {
+  let parent = 0;
+  for (;;) {
+    let child = 2 * parent + 1;
+    if (child >= size) break;
+    if (child + 1 < size && (heapDistance[child + 1] as number) > (heapDistance[child] as number)) child++;
+    if ((heapDistance[child] as number) <= distance) break;
+    heapDistance[parent] = heapDistance[child] as number;
+    heapLabel[parent] = heapLabel[child] as number;
+    parent = child;
+  }
+  heapDistance[parent] = distance;
+  heapLabel[parent] = label;
 }
 
 function squaredDistance(a: readonly number[], b: readonly number[]): number {

@@ -2,6 +2,7 @@
 import './kafkajs-patch.js';
 import type { Logger } from '@scam-detector/core';
 import {
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
@@ -356,12 +357,8 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
   };
 }
 
-/** Creates topics that do not exist yet (tests, tools). Not part of the port: an adapter-specific helper. */
-export async function createTopics(
-  brokers: readonly string[],
-  topics: readonly string[],
-  partitions: number,
-): Promise<void> {
+/** Runs `work` with a connected admin client, disconnecting afterwards whatever happens. */
+async function withAdmin<T>(brokers: readonly string[], work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({
     clientId: 'scam-detector-admin',
     brokers: [...brokers],
@@ -369,6 +366,19 @@ export async function createTopics(
   }).admin();
   await admin.connect();
   try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Creates topics that do not exist yet (tests, tools). Not part of the port: an adapter-specific helper. */
+export async function createTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+  partitions: number,
+): Promise<void> {
+  return withAdmin(brokers, async (admin) => {
     await admin.createTopics({
       waitForLeaders: false,
       topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
@@ -389,9 +399,7 @@ export async function createTopics(
       if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after 60 s`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** Deletes topics and consumer groups a test created (best effort: missing ones are ignored). */
@@ -400,18 +408,10 @@ export async function deleteTopicsAndGroups(
   topics: readonly string[],
   groups: readonly string[] = [],
 ): Promise<void> {
-  const admin = new Kafka({
-    clientId: 'scam-detector-admin',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+  return withAdmin(brokers, async (admin) => {
     if (groups.length > 0) await admin.deleteGroups([...groups]).catch(() => undefined);
     if (topics.length > 0) await admin.deleteTopics({ topics: [...topics] }).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** Committed offsets of a group per partition (-1 when none), for tests and tools. */
@@ -420,32 +420,16 @@ export async function committedOffsets(
   group: string,
   topic: string,
 ): Promise<Map<number, number>> {
-  const admin = new Kafka({
-    clientId: 'scam-detector-admin',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+  return withAdmin(brokers, async (admin) => {
     const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** The end offset (high watermark) of each partition of a topic, for tests and tools. */
 export async function endOffsets(brokers: readonly string[], topic: string): Promise<Map<number, number>> {
-  const admin = new Kafka({
-    clientId: 'scam-detector-admin',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+  return withAdmin(brokers, async (admin) => {
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
