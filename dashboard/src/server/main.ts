@@ -108,5 +108,6 @@ async function shutdown(reason: string): Promise<void> {
   logger.info('stopped');
   process.exit(code);
 }
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+// `on`, not `once`: a second signal (Ctrl-C under npm arrives twice) must not kill a shutdown in progress.
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

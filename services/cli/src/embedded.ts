@@ -110,8 +110,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
     console.log('stopped.');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: Ctrl-C under npm delivers SIGINT twice (the terminal's and npm's); stop() runs once.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   processor.stopped.catch((error: Error) => {
     console.error(`processor failed: ${error.message}`);
     void stop('failure');

@@ -95,6 +95,36 @@ describe('scam-detector start (one process, no broker)', () => {
   });
 });
 
+describe('npm start', () => {
+  it('stops with exit code 0 when Ctrl-C reaches the whole process group (npm, and the node it started)', async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const env = { ...process.env };
+    delete env.KAFKA_BROKERS;
+    const npm = spawn('npm', ['start', '--', '--port', '0', '--model', join(dir, 'models', 'model.json')], {
+      cwd: root,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    npm.stdout?.on('data', (chunk) => (text += chunk));
+    npm.stderr?.on('data', (chunk) => (text += chunk));
+    const exit = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    try {
+      await vi.waitFor(() => expect(text).toContain('Dashboard:'), { timeout: 60_000, interval: 200 });
+      process.kill(-(npm.pid as number), 'SIGINT');
+      expect(await exit).toBe(0);
+      await vi.waitFor(() => expect(text).toContain('stopped.'), { timeout: 5_000 });
+    } finally {
+      try {
+        process.kill(-(npm.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+});
+
 describe('the scam-detector command line', () => {
   it.each([
     ['--help'],

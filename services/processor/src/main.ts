@@ -106,8 +106,9 @@ async function shutdown(reason: string, code: number): Promise<void> {
   process.exit(code);
 }
 
-process.once('SIGTERM', () => void shutdown('SIGTERM', EXIT.ok));
-process.once('SIGINT', () => void shutdown('SIGINT', EXIT.ok));
+// `on`, not `once`: a second signal (Ctrl-C under npm arrives twice) must not kill a shutdown in progress.
+process.on('SIGTERM', () => void shutdown('SIGTERM', EXIT.ok));
+process.on('SIGINT', () => void shutdown('SIGINT', EXIT.ok));
 processor.stopped.catch((error: Error) => {
   logger.fatal({ err: error }, 'consumer stopped for good');
   void shutdown('consumer failure', EXIT.failure);

@@ -72,7 +72,9 @@ const transport = createKafkajsTransport({
 });
 const abort = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
+  // `on`, not `once`: a second signal (Ctrl-C under npm arrives twice) must not kill a stop in progress.
+  process.on(signal, () => {
+    if (abort.signal.aborted) return;
     logger.info({ signal }, 'stopping');
     abort.abort();
     setTimeout(() => {
