@@ -65,6 +65,19 @@ async function modelInConfigMap(): Promise<Model> {
   return decodeModel(text);
 }
 
+/** A processor process reading its model from the ConfigMap, as the processor ServiceAccount. */
+function startConfigMapProcessor(topics: Awaited<ReturnType<typeof freshTopics>>) {
+  return startService(
+    PROCESSOR_MAIN,
+    processorEnv(topics, '/nonexistent', {
+      MODEL_SOURCE: 'configmap',
+      MODEL_CONFIGMAP: MODEL,
+      KUBE_NAMESPACE: namespace,
+      KUBECONFIG: processorKube.KUBECONFIG as string,
+    }),
+  );
+}
+
 beforeAll(async () => {
   execFileSync(join(ROOT, 'scripts/kafka/kafka.sh'), ['up'], { stdio: 'inherit' });
   namespace = await namespaceWithRelease('model-cm', '127.0.0.1:9092');
@@ -89,15 +102,7 @@ afterAll(async () => {
 describe('the model ConfigMap between the trainer and a running processor', () => {
   it('waits for the model, scores with it, hot-swaps a retrained one with no restart and no loss, and rejects a broken one', async () => {
     const topics = await freshTopics();
-    const processor = startService(
-      PROCESSOR_MAIN,
-      processorEnv(topics, '/nonexistent', {
-        MODEL_SOURCE: 'configmap',
-        MODEL_CONFIGMAP: MODEL,
-        KUBE_NAMESPACE: namespace,
-        KUBECONFIG: processorKube.KUBECONFIG as string,
-      }),
-    );
+    const processor = startConfigMapProcessor(topics);
     // No ConfigMap yet: the processor waits (it neither crashes nor consumes).
     await vi.waitFor(() => expect(processor.lines.join('\n')).toContain('model ConfigMap not found'), {
       timeout: 30_000,
@@ -165,15 +170,7 @@ describe('the model ConfigMap between the trainer and a running processor', () =
 
   it('keeps following the ConfigMap after its watch breaks (API server restarted): it re-lists and picks up the next model', async () => {
     const topics = await freshTopics();
-    const processor = startService(
-      PROCESSOR_MAIN,
-      processorEnv(topics, '/nonexistent', {
-        MODEL_SOURCE: 'configmap',
-        MODEL_CONFIGMAP: MODEL,
-        KUBE_NAMESPACE: namespace,
-        KUBECONFIG: processorKube.KUBECONFIG as string,
-      }),
-    );
+    const processor = startConfigMapProcessor(topics);
     const before = await trainInto(4);
     await vi.waitFor(async () => expect((await processor.readyz()).model_version).toBe(before), {
       timeout: 60_000,
