@@ -1,4 +1,4 @@
-import type { CallFeatures, LabelledCall } from './generator.js';
+import type { CallFeatures } from './generator.js';
 
 /**
  * Labelled calls in flat columns, the form the model stores and searches. Durations are float32: that
@@ -62,8 +62,4 @@ export function subset(set: TrainingSet, indices: ArrayLike<number>): TrainingSe
     freq: pick(set.freq, (n) => new Uint8Array(n)),
     label: pick(set.label, (n) => new Uint8Array(n)),
   };
-}
-
-export function labelledCalls(rows: readonly LabelledCall[]): TrainingSet {
-  return toTrainingSet(rows);
 }
