@@ -2,19 +2,7 @@ import { TRUTH_HEADER } from '@scam-detector/core';
 import type { ProducedRecord } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
 import { DLQ_HEADERS } from '../../src/dlq.js';
-import {
-  coverage,
-  freshTopics,
-  modelFile,
-  PROCESSOR_MAIN,
-  processorEnv,
-  readTopic,
-  startService,
-  testEvents,
-  testTransport,
-  waitForAssignment,
-  wrongResults,
-} from './harness.js';
+import { coverage, readTopic, soleProcessor, testEvents, testTransport, wrongResults } from './harness.js';
 
 const valid = {
   call_duration: 30.5,
@@ -78,10 +66,7 @@ const BAD_INPUTS: { name: string; value: Buffer | string | null; reason: string 
 
 describe('dead-letter topic (real broker)', () => {
   it('sends every bad input to the DLQ with its reason, scores every valid one, and keeps running', async () => {
-    const topics = await freshTopics(6);
-    const { path, model } = await modelFile(3);
-    const processor = startService(PROCESSOR_MAIN, processorEnv(topics, path));
-    await waitForAssignment([processor], 6);
+    const { topics, model, processor } = await soleProcessor(3);
 
     const transport = testTransport();
     const input = await readTopic(transport, topics.input);

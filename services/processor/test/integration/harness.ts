@@ -20,9 +20,11 @@ import {
   createTopics,
   deleteTopicsAndGroups,
   type ProducedRecord,
+  type Producer,
   type Transport,
 } from '@scam-detector/transport';
 import { onTestFinished, vi } from 'vitest';
+import { runProducer } from '../../../producer/src/producer.js';
 import { sealedModel } from '../models.js';
 
 /** The broker under test: `make test` starts one with scripts/kafka/kafka.sh up. */
@@ -276,4 +278,24 @@ export async function waitForAssignment(
     { timeout: 60_000, interval: 250 },
   );
   return owned;
+}
+
+/** Fresh 6-partition topics, a model file, and one processor process that owns all the partitions. */
+export async function soleProcessor(modelSeed: number) {
+  const topics = await freshTopics(6);
+  const modelInfo = await modelFile(modelSeed);
+  const processor = startService(PROCESSOR_MAIN, processorEnv(topics, modelInfo.path));
+  await waitForAssignment([processor], 6);
+  return { topics, processor, ...modelInfo };
+}
+
+/** Sends `events` through `producer` paced at `rate` per second (the producer service's own pacing). */
+export function paceEvents(producer: Producer, events: readonly ProducedRecord[], rate: number) {
+  let next = 0;
+  return runProducer(
+    producer,
+    () => events[next++] as ProducedRecord,
+    { rate, count: events.length },
+    new AbortController().signal,
+  );
 }

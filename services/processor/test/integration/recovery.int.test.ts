@@ -3,7 +3,6 @@ import { promisify } from 'node:util';
 import { writeFileAtomic } from '@scam-detector/core';
 import { committedOffsets, endOffsets } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
-import { runProducer } from '../../../producer/src/producer.js';
 import { sealedModel } from '../models.js';
 import {
   BROKERS,
@@ -13,9 +12,11 @@ import {
   modelFile,
   PROCESSOR_MAIN,
   PRODUCER_MAIN,
+  paceEvents,
   processorEnv,
   readTopic,
   type ScoredResult,
+  soleProcessor,
   startService,
   testEvents,
   testTransport,
@@ -29,10 +30,7 @@ const identity = (call: unknown): string => JSON.stringify(call);
 
 describe('recovery (real broker)', () => {
   it('broker stopped and restarted mid-run: producer and processor recover by themselves, nothing lost', async () => {
-    const topics = await freshTopics(6);
-    const { path, model } = await modelFile(4);
-    const processor = startService(PROCESSOR_MAIN, processorEnv(topics, path));
-    await waitForAssignment([processor], 6);
+    const { topics, model, processor } = await soleProcessor(4);
     const transport = testTransport();
     const output = await readTopic(transport, topics.output);
     // The real producer service, as a process: 24,000 events at 2,000/s.
@@ -74,13 +72,7 @@ describe('recovery (real broker)', () => {
     const output = await readTopic(transport, topics.output);
     const producer = await transport.producer();
     const events = testEvents(topics.input, 20_000, 12);
-    let next = 0;
-    const producing = runProducer(
-      producer,
-      () => events[next++] as (typeof events)[number],
-      { rate: 4000, count: events.length },
-      new AbortController().signal,
-    );
+    const producing = paceEvents(producer, events, 4000);
     await output.waitFor(4000);
     await writeFileAtomic(first.path, second.json);
     await expect
@@ -121,10 +113,7 @@ describe('recovery (real broker)', () => {
   });
 
   it('graceful shutdown on SIGTERM: exits 0 within the deadline and commits only what it produced', async () => {
-    const topics = await freshTopics(6);
-    const { path } = await modelFile(7);
-    const processor = startService(PROCESSOR_MAIN, processorEnv(topics, path));
-    await waitForAssignment([processor], 6);
+    const { topics, path, processor } = await soleProcessor(7);
     const transport = testTransport();
     const output = await readTopic(transport, topics.output);
     const producer = await transport.producer();

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { TRUTH_HEADER } from '@scam-detector/core';
 import { committedOffsets } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
-import { runProducer } from '../../../producer/src/producer.js';
 import {
   BROKERS,
   coverage,
   freshTopics,
   modelFile,
   PROCESSOR_MAIN,
+  paceEvents,
   processorEnv,
   REPO,
   readTopic,
@@ -75,13 +75,7 @@ describe('processor replicas in one consumer group (real broker)', () => {
     const output = await readTopic(transport, topics.output);
     const producer = await transport.producer();
     const events = testEvents(topics.input, 50_000, 8);
-    let next = 0;
-    const producing = runProducer(
-      producer,
-      () => events[next++] as (typeof events)[number],
-      { rate: 10_000, count: events.length },
-      new AbortController().signal,
-    );
+    const producing = paceEvents(producer, events, 10_000);
     await output.waitFor(15_000);
     b.kill('SIGKILL');
     expect(await b.exited).toBe('SIGKILL');
