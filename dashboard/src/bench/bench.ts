@@ -17,14 +17,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@scam-detector/core';
 import { createKafkajsTransport, createTopics, deleteTopicsAndGroups } from '@scam-detector/transport';
-import { chromium } from 'playwright-core';
 import type { Stats } from '../shared/wire.js';
+import { CHROMIUM_PATH, launchHeadlessChromium } from './chromium.js';
 
 const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '120' },
-    chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM_PATH },
   },
 });
 const RATE = Number(values.rate);
@@ -145,19 +145,7 @@ const dashboard = await startDashboard({
   DLQ_TOPIC: topics.dlq,
 });
 const pid = dashboard.child.pid as number;
-const browser = await chromium.launch({
-  executablePath: values.chromium,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-quic',
-    '--no-first-run',
-  ],
-});
+const browser = await launchHeadlessChromium(values.chromium);
 
 try {
   await until(

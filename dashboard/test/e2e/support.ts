@@ -1,31 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchHeadlessChromium } from '../../src/bench/chromium.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const DASHBOARD_MAIN = join(REPO, 'dashboard/dist/server/main.js');
 export const ARTIFACTS = join(REPO, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/**
- * Debian's Chromium, headless, with no background traffic (the network here is closed). playwright's launch()
- * gives every browser a fresh temporary profile of its own (it refuses a --user-data-dir argument).
- */
+/** A headless Chromium for one test file, and how to close it. */
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchHeadlessChromium();
   return {
     browser,
     close: () => browser.close(),
