@@ -1,6 +1,7 @@
 import type { CallFeatures } from './generator.js';
 import { PH_MOBILE_PATTERN } from './phone.js';
 import type { Score } from './scorer.js';
+import { toWireSeconds } from './time.js';
 
 /** Topic names of the old system: clients depend on them. */
 export const DEFAULT_TOPICS = { raw: 'calls_raw', scored: 'calls_scored', dlq: 'calls_dlq' } as const;
@@ -28,6 +29,18 @@ export interface ScoredEvent {
   explanation: { neighbours: number; scam_neighbours: number; nearest_distance: number };
   /** The true label when the producer knew it (from the truth header), else absent. */
   truth_label?: 0 | 1;
+}
+
+/** The wire event for a call's features, its caller and a time in epoch ms (sent as float seconds). */
+export function callEvent(features: CallFeatures, caller: string, nowMs: number): CallEvent {
+  return {
+    call_duration: features.call_duration,
+    num_digits: features.num_digits,
+    hour_of_day: features.hour_of_day,
+    freq_calls: features.freq_calls,
+    caller,
+    ts: toWireSeconds(nowMs),
+  };
 }
 
 export const LIMITS = {

@@ -13,12 +13,12 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  callEvent,
   callerPopulation,
   createLogger,
   createRandom,
   generateCall,
   TRUTH_HEADER,
-  toWireSeconds,
 } from '@scam-detector/core';
 import {
   createKafkajsTransport,
@@ -55,14 +55,7 @@ const callers = callerPopulation(createRandom(7), 5000);
 const event = (nowMs: number): ProducedRecord => {
   const call = generateCall(random);
   const caller = callers[random.int(0, callers.length - 1)] as string;
-  const value = JSON.stringify({
-    call_duration: call.call_duration,
-    num_digits: call.num_digits,
-    hour_of_day: call.hour_of_day,
-    freq_calls: call.freq_calls,
-    caller,
-    ts: toWireSeconds(nowMs),
-  });
+  const value = JSON.stringify(callEvent(call, caller, nowMs));
   return { topic: topics.input, key: caller, value, headers: { [TRUTH_HEADER]: String(call.label) } };
 };
 

@@ -1,11 +1,11 @@
 import {
+  callEvent,
   callerPopulation,
   createRandom,
   deriveSeed,
   generateCall,
   randomPhMobile,
   TRUTH_HEADER,
-  toWireSeconds,
 } from '@scam-detector/core';
 import type { ProducedRecord } from '@scam-detector/transport';
 
@@ -37,14 +37,7 @@ export function createEventSource(options: ProfileOptions): EventSource {
     return (nowMs) => {
       const call = generateCall(features);
       const caller = randomPhMobile(pick);
-      const value = JSON.stringify({
-        call_duration: call.call_duration,
-        num_digits: 11,
-        hour_of_day: call.hour_of_day,
-        freq_calls: call.freq_calls,
-        caller,
-        ts: toWireSeconds(nowMs),
-      });
+      const value = JSON.stringify(callEvent({ ...call, num_digits: 11 }, caller, nowMs));
       return { topic: options.topic, key: caller, value };
     };
   }
@@ -52,14 +45,7 @@ export function createEventSource(options: ProfileOptions): EventSource {
   return (nowMs) => {
     const call = generateCall(features);
     const caller = population[pick.int(0, population.length - 1)] as string;
-    const value = JSON.stringify({
-      call_duration: call.call_duration,
-      num_digits: call.num_digits,
-      hour_of_day: call.hour_of_day,
-      freq_calls: call.freq_calls,
-      caller,
-      ts: toWireSeconds(nowMs),
-    });
+    const value = JSON.stringify(callEvent(call, caller, nowMs));
     return { topic: options.topic, key: caller, value, headers: { [TRUTH_HEADER]: String(call.label) } };
   };
 }

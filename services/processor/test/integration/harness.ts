@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   type CallEvent,
+  callEvent,
   callerPopulation,
   createLogger,
   createRandom,
@@ -90,19 +91,11 @@ export async function modelFile(
 export function testEvents(topic: string, count: number, seed: number, firstSeq = 0): ProducedRecord[] {
   const random = createRandom(seed);
   const callers = callerPopulation(createRandom(seed + 1), 500);
-  const now = Date.now() / 1000;
+  const nowMs = Date.now();
   return Array.from({ length: count }, (_, i) => {
     const call = generateCall(random);
     const caller = callers[random.int(0, callers.length - 1)] as string;
-    const event = {
-      call_duration: call.call_duration,
-      num_digits: call.num_digits,
-      hour_of_day: call.hour_of_day,
-      freq_calls: call.freq_calls,
-      caller,
-      ts: now,
-      seq: firstSeq + i,
-    };
+    const event = { ...callEvent(call, caller, nowMs), seq: firstSeq + i };
     return {
       topic,
       key: caller,
