@@ -4,8 +4,10 @@ import { pickSettings, readConfig } from '@scam-detector/core';
 const DASHBOARD_SETTINGS = pickSettings([
   'LOG_LEVEL',
   'KAFKA_BROKERS',
+  'INPUT_TOPIC',
   'OUTPUT_TOPIC',
   'DLQ_TOPIC',
+  'CONSUMER_GROUP',
   'MODEL_PATH',
   'PORT',
   'DASHBOARD_BUFFER_SIZE',

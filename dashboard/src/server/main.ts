@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTransport, deleteTopicsAndGroups, type Transport } from '@scam-detector/transport';
+import {
+  consumerGroupLag,
+  createKafkajsTransport,
+  deleteTopicsAndGroups,
+  type Transport,
+} from '@scam-detector/transport';
 import { type DashboardConfig, readDashboardConfig, USAGE } from './config.js';
 import { type RunningDashboard, startDashboard } from './dashboard.js';
 import type { ResultFeed } from './feed.js';
@@ -64,6 +69,19 @@ try {
     maxStreams: config.DASHBOARD_MAX_STREAMS,
     modelPath: config.MODEL_PATH,
     logger,
+    ...(replaying
+      ? {}
+      : {
+          groupLag: async () =>
+            [
+              ...(await consumerGroupLag(config.KAFKA_BROKERS, config.CONSUMER_GROUP, config.INPUT_TOPIC)),
+            ].map(([partition, lag]) => ({
+              group: config.CONSUMER_GROUP,
+              topic: config.INPUT_TOPIC,
+              partition,
+              lag,
+            })),
+        }),
   });
 } catch (error) {
   logger.fatal({ err: error, port: config.PORT }, 'cannot start');

@@ -17,6 +17,11 @@ export function createProcessorMetrics() {
       help: 'Valid events scored and handed to the producer for the output topic.',
       registers,
     }),
+    eventsFlagged: new Counter({
+      name: 'processor_events_flagged_total',
+      help: 'Scored events flagged as scams (predicted label 1); divided by processor_events_scored_total it is the scam rate.',
+      registers,
+    }),
     dlq: new Counter({
       name: 'processor_dlq_total',
       help: 'Input records sent to the dead-letter topic, by rejection reason.',
@@ -50,6 +55,11 @@ export function createProcessorMetrics() {
     partitions: new Gauge({
       name: 'processor_assigned_partitions',
       help: 'Input partitions this replica owns.',
+      registers,
+    }),
+    ready: new Gauge({
+      name: 'processor_ready',
+      help: 'Whether /readyz answers ready (1: a model is loaded and this replica owns partitions) or not (0).',
       registers,
     }),
     rebalances: new Counter({
