@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Builds Prometheus and promtool from the Go module proxy (github.com/prometheus/prometheus, the version
-# pinned in scripts/prometheus/tools/go.mod) into .cache/prometheus-<version>-<hash>/, and copies the
-# Prometheus Operator CRDs (example/prometheus-operator-crd of github.com/prometheus-operator/prometheus-operator,
-# the version below, from its module zip) next to them. A complete dir is reused as it is (well under a second).
+# pinned in scripts/prometheus/tools/go.mod) into .cache/prometheus-<version>-<hash>/. A complete dir is reused
+# as it is (well under a second). (The Prometheus Operator CRDs come from scripts/prometheus/operator-crds.sh.)
 #
 # Usage: scripts/prometheus/build.sh [--print-dir] [--force]
 #   --print-dir  print the dir this checkout uses and exit (builds nothing)
@@ -17,8 +16,6 @@ set -euo pipefail
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$dir/../.." && pwd)"
 CACHE_ROOT="${CACHE_ROOT:-$repo/.cache}"
-# The Prometheus Operator release whose CRDs the k8s suite installs.
-OPERATOR_VERSION=v0.85.0
 RECIPE=1
 
 log() { printf '[prometheus %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -26,7 +23,7 @@ die() { log "error: $*"; exit 1; }
 
 version="$(awk '$1 == "require" && $2 == "github.com/prometheus/prometheus" { print $3 }' "$dir/tools/go.mod")"
 [[ -n $version ]] || die "no github.com/prometheus/prometheus version in $dir/tools/go.mod"
-hash="$({ echo "recipe=$RECIPE operator=$OPERATOR_VERSION"; cat "$dir/tools/go.mod" "$dir/tools/go.sum"; } | sha256sum | cut -c1-10)"
+hash="$({ echo "recipe=$RECIPE"; cat "$dir/tools/go.mod" "$dir/tools/go.sum"; } | sha256sum | cut -c1-10)"
 out="$CACHE_ROOT/prometheus-${version#v}-$hash"
 
 force=0
@@ -39,7 +36,7 @@ for arg in "$@"; do
   esac
 done
 
-complete() { [[ -f $out/.complete && -x $out/prometheus && -x $out/promtool && -d $out/operator-crds ]]; }
+complete() { [[ -f $out/.complete && -x $out/prometheus && -x $out/promtool ]]; }
 if [[ $force == 0 ]] && complete; then
   log "already built: $out"
   exit 0
@@ -72,15 +69,10 @@ ldflags="-s -w -X $pkg.Version=${version#v0.} -X $pkg.Branch=module -X $pkg.Revi
   github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool)
 build_seconds=$((SECONDS - start))
 
-operator_dir="$(cd "$dir/tools" && GOFLAGS=-mod=mod "$GO" mod download -json "github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION" |
-  awk -F'"' '$2 == "Dir" { print $4 }')"
-[[ -d $operator_dir/example/prometheus-operator-crd ]] || die "no example/prometheus-operator-crd in $operator_dir"
-mkdir -p "$tmp/operator-crds"
-cp "$operator_dir"/example/prometheus-operator-crd/*.yaml "$tmp/operator-crds/"
 chmod -R u+w,go-w "$tmp"
 
 for b in prometheus promtool; do [[ -x $tmp/$b ]] || die "build produced no $b"; done
-echo "prometheus=$version operator=$OPERATOR_VERSION go=$("$GO" env GOVERSION) build=${build_seconds}s built=$(date -u +%FT%TZ)" >"$tmp/BUILDINFO"
+echo "prometheus=$version go=$("$GO" env GOVERSION) build=${build_seconds}s built=$(date -u +%FT%TZ)" >"$tmp/BUILDINFO"
 touch "$tmp/.complete"
 rm -rf "$out"
 mv "$tmp" "$out"

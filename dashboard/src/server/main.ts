@@ -75,11 +75,12 @@ try {
           groupLag: async () =>
             [
               ...(await consumerGroupLag(config.KAFKA_BROKERS, config.CONSUMER_GROUP, config.INPUT_TOPIC)),
-            ].map(([partition, lag]) => ({
+            ].map(([partition, { lag, endOffset }]) => ({
               group: config.CONSUMER_GROUP,
               topic: config.INPUT_TOPIC,
               partition,
               lag,
+              endOffset,
             })),
         }),
   });

@@ -6,6 +6,8 @@ export interface GroupLag {
   topic: string;
   partition: number;
   lag: number;
+  /** The partition's end offset (high watermark): how many records have ever arrived. */
+  endOffset: number;
 }
 
 export interface DashboardMetricsOptions {
@@ -30,6 +32,12 @@ export function createDashboardMetrics(options: DashboardMetricsOptions = {}): D
   collectDefaultMetrics({ register: registry });
   const { groupLag, onLagError } = options;
   if (groupLag) {
+    const endOffsets = new Gauge({
+      name: 'dashboard_input_end_offset',
+      help: 'End offset (records ever written) of each partition of the input topic, read with dashboard_consumer_group_lag: it grows while calls arrive.',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    });
     new Gauge({
       name: 'dashboard_consumer_group_lag',
       help: "Records of the input topic the processors' consumer group has not committed yet, per partition, read from the broker on each scrape (it keeps growing while every processor is down).",
@@ -37,9 +45,12 @@ export function createDashboardMetrics(options: DashboardMetricsOptions = {}): D
       registers: [registry],
       async collect() {
         this.reset();
+        endOffsets.reset();
         try {
           for (const row of await groupLag()) {
-            this.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
+            const partition = String(row.partition);
+            this.set({ group: row.group, topic: row.topic, partition }, row.lag);
+            endOffsets.set({ topic: row.topic, partition }, row.endOffset);
           }
         } catch (error) {
           onLagError?.(error as Error);

@@ -1,3 +1,4 @@
+import { REJECTION_REASONS } from '@scam-detector/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The processor's metrics, all in one registry per process (plus Node's default process metrics). */
@@ -5,7 +6,7 @@ export function createProcessorMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  return {
+  const metrics = {
     registry,
     eventsIn: new Counter({
       name: 'processor_events_in_total',
@@ -86,6 +87,11 @@ export function createProcessorMetrics() {
       registers,
     }),
   };
+  // Every label value starts at 0, so the first dead letter or rejected model is an increase that rate() and
+  // increase() see (a series born at 1 has no earlier sample to compare with), and the panels always have data.
+  for (const reason of REJECTION_REASONS) metrics.dlq.inc({ reason }, 0);
+  for (const result of ['loaded', 'unchanged', 'rejected']) metrics.modelReloads.inc({ result }, 0);
+  return metrics;
 }
 
 export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;

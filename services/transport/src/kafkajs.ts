@@ -444,7 +444,7 @@ export async function consumerGroupLag(
   brokers: readonly string[],
   group: string,
   topic: string,
-): Promise<Map<number, number>> {
+): Promise<Map<number, { lag: number; endOffset: number }>> {
   return withAdmin(brokers, async (admin) => {
     const [ends, committed] = await Promise.all([
       admin.fetchTopicOffsets(topic),
@@ -457,7 +457,8 @@ export async function consumerGroupLag(
       ends.map((p) => {
         const done = committedOf.get(p.partition) ?? -1;
         const from = done >= 0 ? done : Number(p.low);
-        return [p.partition, Math.max(0, Number(p.high) - from)] as const;
+        const endOffset = Number(p.high);
+        return [p.partition, { lag: Math.max(0, endOffset - from), endOffset }] as const;
       }),
     );
   });
