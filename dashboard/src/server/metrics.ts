@@ -32,29 +32,44 @@ export function createDashboardMetrics(options: DashboardMetricsOptions = {}): D
   collectDefaultMetrics({ register: registry });
   const { groupLag, onLagError } = options;
   if (groupLag) {
-    const endOffsets = new Gauge({
-      name: 'dashboard_input_end_offset',
-      help: 'End offset (records ever written) of each partition of the input topic, read with dashboard_consumer_group_lag: it grows while calls arrive.',
-      labelNames: ['topic', 'partition'],
-      registers: [registry],
-    });
+    // One read of the broker serves both gauges of a scrape: whichever collects first starts it, the other
+    // waits for the same answer (a read younger than half a second is reused).
+    let last: { at: number; rows: Promise<readonly GroupLag[] | undefined> } | undefined;
+    const read = () => {
+      if (!last || Date.now() - last.at > 500) {
+        last = {
+          at: Date.now(),
+          rows: groupLag().catch((error: Error) => {
+            onLagError?.(error);
+            return undefined;
+          }),
+        };
+      }
+      return last.rows;
+    };
     new Gauge({
       name: 'dashboard_consumer_group_lag',
       help: "Records of the input topic the processors' consumer group has not committed yet, per partition, read from the broker on each scrape (it keeps growing while every processor is down).",
       labelNames: ['group', 'topic', 'partition'],
       registers: [registry],
       async collect() {
+        const rows = await read();
         this.reset();
-        endOffsets.reset();
-        try {
-          for (const row of await groupLag()) {
-            const partition = String(row.partition);
-            this.set({ group: row.group, topic: row.topic, partition }, row.lag);
-            endOffsets.set({ topic: row.topic, partition }, row.endOffset);
-          }
-        } catch (error) {
-          onLagError?.(error as Error);
+        for (const row of rows ?? []) {
+          this.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
         }
+      },
+    });
+    new Gauge({
+      name: 'dashboard_input_end_offset',
+      help: 'End offset (records ever written) of each partition of the input topic, read with dashboard_consumer_group_lag: it grows while calls arrive.',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+      async collect() {
+        const rows = await read();
+        this.reset();
+        for (const row of rows ?? [])
+          this.set({ topic: row.topic, partition: String(row.partition) }, row.endOffset);
       },
     });
   }
