@@ -16,7 +16,7 @@ set -euo pipefail
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$dir/../.." && pwd)"
 CACHE_ROOT="${CACHE_ROOT:-$repo/.cache}"
-RECIPE=1
+RECIPE=2
 
 log() { printf '[prometheus %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -63,8 +63,12 @@ mkdir -p "$tmp"
 start=$SECONDS
 log "building Prometheus $version into $out with $("$GO" env GOVERSION)"
 # The same stamps Prometheus's own release build (promu) sets, so `prometheus --version` tells the truth.
+# Module v0.MMmmm.p is Prometheus M.mm.p (v0.316.0 is 3.16.0).
+minor_digits="${version#v0.}"
+minor_digits="${minor_digits%%.*}"
+release="$((10#$minor_digits / 100)).$((10#$minor_digits % 100)).${version##*.}"
 pkg=github.com/prometheus/common/version
-ldflags="-s -w -X $pkg.Version=${version#v0.} -X $pkg.Branch=module -X $pkg.Revision=$version -X $pkg.BuildUser=scam-detector"
+ldflags="-s -w -X $pkg.Version=$release -X $pkg.Branch=module -X $pkg.Revision=$version -X $pkg.BuildUser=scam-detector"
 (cd "$dir/tools" && nice -n "${PROMETHEUS_BUILD_NICE:-19}" "$GO" build -trimpath -tags remove_all_sd -ldflags "$ldflags" -o "$tmp/" \
   github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool)
 build_seconds=$((SECONDS - start))

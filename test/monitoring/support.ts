@@ -14,8 +14,9 @@ const printed = (script: string, flag: string) =>
 
 /** prometheus and promtool, built by scripts/prometheus/build.sh (`make test-monitoring` builds them first). */
 export const PROMETHEUS_DIR = printed('scripts/prometheus/build.sh', '--print-dir');
-/** helm, built by scripts/k8s/build-tools.sh. */
-export const HELM = join(printed('scripts/k8s/build-tools.sh', '--print-bin-dir'), 'helm');
+/** helm, built by scripts/k8s/build-tools.sh (HELM_BIN names another helm 3 binary, for a quick local run). */
+export const HELM =
+  process.env.HELM_BIN ?? join(printed('scripts/k8s/build-tools.sh', '--print-bin-dir'), 'helm');
 
 export interface Rendered {
   kind: string;
