@@ -44,9 +44,24 @@ const MAX_LOGGED_MALFORMED = 20;
  */
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const { feed, logger } = options;
+  // A broker that cannot be read is logged once, and again only after a read has worked in between.
+  let lagFailing = false;
+  const groupLag = options.groupLag;
   const metrics = createDashboardMetrics({
-    ...(options.groupLag ? { groupLag: options.groupLag } : {}),
-    onLagError: (error) => logger.warn({ err: error }, 'cannot read the consumer group lag'),
+    ...(groupLag
+      ? {
+          groupLag: async () => {
+            const rows = await groupLag();
+            lagFailing = false;
+            return rows;
+          },
+        }
+      : {}),
+    onLagError: (error) => {
+      if (!lagFailing)
+        logger.warn({ err: error }, 'cannot read the consumer group lag (no lag series until it can)');
+      lagFailing = true;
+    },
   });
   let loggedMalformed = 0;
   const store = new ResultStore({
