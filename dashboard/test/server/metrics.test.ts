@@ -16,7 +16,12 @@ afterEach(async () => {
 
 async function liveDashboard(groupLag?: () => Promise<readonly GroupLag[]>) {
   const transport = createMemoryTransport();
-  const feed = createTransportFeed(transport, { outputTopic: 'scored', dlqTopic: 'dlq', logger });
+  const feed = createTransportFeed(transport, {
+    outputTopic: 'scored',
+    dlqTopic: 'dlq',
+    fromBeginning: true,
+    logger,
+  });
   const dashboard = await startDashboard({
     feed,
     port: 0,
