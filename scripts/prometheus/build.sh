@@ -8,9 +8,10 @@
 #   --force      rebuild even if the dir is complete
 # Environment: GO (go binary), PROMETHEUS_BUILD_NICE (niceness of the build, default 19).
 #
-# Built with -tags remove_all_sd: no cloud service discovery (the tests scrape static targets), which
-# roughly halves the build. Cold (modules downloaded, empty build cache) on 2 shared cores: see
-# docs/operations.md for the measured figure.
+# Built with -tags remove_all_sd: no cloud service discovery (the tests scrape static targets).
+# Measured here (docs/operations.md): cold (empty build cache) 10.6 min of CPU — 55 min wall on 2 cores shared
+# with three other cold Go builds; warm build cache, new key: 56 s; reuse of a complete dir: under a second.
+# `go mod download` of the modules the first time: ~4 min. Binaries: 102 MB.
 set -euo pipefail
 
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
