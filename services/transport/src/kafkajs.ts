@@ -216,7 +216,19 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
   async function consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Subscription> {
     const listener = consumeOptions.listener ?? {};
     const maxBatchRecords = consumeOptions.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
-    const output = await createProducer();
+    // Made on the first batch that produces something: a consumer whose handler produces nothing (the dashboard)
+    // needs no producer, and so no write permission anywhere (an idempotent producer's InitProducerId needs one).
+    let outputProducer: Promise<Producer> | undefined;
+    const output = {
+      send: async (records: readonly ProducedRecord[]) => {
+        if (records.length === 0) return;
+        outputProducer ??= createProducer();
+        await (await outputProducer).send(records);
+      },
+      close: async () => {
+        if (outputProducer) await (await outputProducer).close();
+      },
+    };
     const consumer: Consumer = kafka.consumer({
       groupId: consumeOptions.group,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -243,7 +255,9 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     });
     consumer.on(consumer.events.REBALANCING, () => listener.rebalancing?.());
     consumer.on(consumer.events.CRASH, (event) => {
-      const error = explainKafkaError(event.payload.error, options.security) as Error;
+      const error = explainKafkaError(event.payload.error, options.security, {
+        group: consumeOptions.group,
+      }) as Error;
       listener.crashed?.(error, event.payload.restart);
       if (!event.payload.restart) {
         halting = true; // no more commits from a consumer that is gone

@@ -180,7 +180,11 @@ function* chain(error: unknown): Generator<Record<string, unknown>> {
  * not trust, an expired certificate, a TLS handshake the broker refused, an operation the ACLs deny) into one
  * KafkaAccessError whose message names what failed and what to check; other errors come back unchanged.
  */
-export function explainKafkaError(error: unknown, security: KafkaSecurity = PLAINTEXT): unknown {
+export function explainKafkaError(
+  error: unknown,
+  security: KafkaSecurity = PLAINTEXT,
+  context: { group?: string } = {},
+): unknown {
   if (error instanceof KafkaAccessError) return error;
   const who = security.identity ? ` as ${security.identity}` : '';
   for (const e of chain(error)) {
@@ -213,6 +217,14 @@ export function explainKafkaError(error: unknown, security: KafkaSecurity = PLAI
       return new KafkaAccessError(
         'authorization',
         `Kafka denied ${type.replace('_AUTHORIZATION_FAILED', '').toLowerCase()} access${who} (${type}): the user's ACLs do not allow this operation (${message})`,
+        error,
+      );
+    // kafkajs drops the broker's GROUP_AUTHORIZATION_FAILED answer to FindCoordinator (it logs it) and reports
+    // only that no coordinator was found; with security on, a denied group is by far the likeliest cause.
+    if (name === 'KafkaJSGroupCoordinatorNotFound' && security.protocol !== 'PLAINTEXT')
+      return new KafkaAccessError(
+        'authorization',
+        `Kafka denied group access${who}${context.group ? ` to consumer group "${context.group}"` : ''} (GROUP_AUTHORIZATION_FAILED, logged by kafkajs as "Not authorized to access group"): the user's ACLs do not allow this group, or no group coordinator is up (${message})`,
         error,
       );
     if (
