@@ -162,6 +162,20 @@ bench: build ## Pipeline benchmark on a local broker (drain 200k, latency at 1,0
 	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench.js; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) node services/producer/dist/bench-rate.js
 
+.PHONY: bench-security
+bench-security: build ## Drain figure over plain text and over SASL_SSL (two local brokers, same run): JSON lines
+	@test -f $(MODEL) || $(MAKE) train
+	@secure() { KAFKA_HOME_DIR=$(KAFKA_SECURE_HOME) KAFKA_SECURITY=sasl_ssl KAFKA_PORT=$(KAFKA_SECURE_PORT) \
+	  KAFKA_CONTROLLER_PORT=$(KAFKA_SECURE_CONTROLLER_PORT) KAFKA_TLS_PORT=$(KAFKA_SECURE_TLS_PORT) scripts/kafka/kafka.sh "$$@"; }; \
+	stop=""; \
+	scripts/kafka/kafka.sh status >/dev/null 2>&1 || stop="scripts/kafka/kafka.sh down;"; \
+	secure status >/dev/null 2>&1 || stop="$$stop secure down;"; \
+	trap "$$stop" EXIT INT TERM; \
+	scripts/kafka/kafka.sh up >&2; \
+	secure up >&2; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) KAFKA_SECURE_BROKERS=127.0.0.1:$(KAFKA_SECURE_PORT) KAFKA_SECURE_HOME=$(KAFKA_SECURE_HOME) \
+	  MODEL_PATH=$(MODEL) node services/processor/dist/bench-security.js
+
 ##@ Model
 .PHONY: train
 train: build ## Train a model: SAMPLES, SEED, MODEL (output path)
