@@ -222,11 +222,15 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     const output = {
       send: async (records: readonly ProducedRecord[]) => {
         if (records.length === 0) return;
-        outputProducer ??= createProducer();
+        // A failed connect is forgotten, so the batch's redelivery tries again.
+        outputProducer ??= createProducer().catch((error: unknown) => {
+          outputProducer = undefined;
+          throw error;
+        });
         await (await outputProducer).send(records);
       },
       close: async () => {
-        if (outputProducer) await (await outputProducer).close();
+        if (outputProducer) await (await outputProducer.catch(() => undefined))?.close();
       },
     };
     const consumer: Consumer = kafka.consumer({
