@@ -227,7 +227,7 @@ describe('clear errors for each way access fails', () => {
     );
   });
 
-  it('a broker certificate from a foreign CA is not trusted', async () => {
+  it('a broker certificate from a foreign CA is not trusted, nor a client certificate from one', async () => {
     const dir = tempDir();
     openssl(
       dir,
@@ -252,6 +252,50 @@ describe('clear errors for each way access fails', () => {
       transport.producer(),
       'untrusted-certificate',
       /not trusted by KAFKA_SSL_CA_FILE/,
+    );
+
+    // And the other way round: a client certificate the foreign CA signed (CN=processor, but not ours) is refused.
+    openssl(
+      dir,
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=processor',
+      '-keyout',
+      'fake.key',
+      '-out',
+      'fake.csr',
+    );
+    openssl(
+      dir,
+      'x509',
+      '-req',
+      '-in',
+      'fake.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-days',
+      '1',
+      '-out',
+      'fake.crt',
+    );
+    const impostor = transportFor(
+      readKafkaSecurity(
+        tlsSettings('processor', {
+          KAFKA_SSL_CERT_FILE: join(dir, 'fake.crt'),
+          KAFKA_SSL_KEY_FILE: join(dir, 'fake.key'),
+        }),
+      ),
+      TLS_BROKERS,
+    );
+    await expectAccessError(
+      impostor.producer(),
+      'tls',
+      /TLS to Kafka failed as CN=processor: the broker closed the handshake/,
     );
   });
 
