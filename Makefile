@@ -84,7 +84,7 @@ test-integration: build ## Pipeline tests on a real Kafka broker: starts it if i
 test-security: build ## Kafka security on a second local broker (SASL_SSL + mutual TLS + the chart's ACLs): the pipeline end to end, every denial, every clear error; starts and stops it
 	@mkdir -p $(REPORTS)
 	@export KAFKA_HOME_DIR=$(KAFKA_SECURE_HOME) KAFKA_SECURITY=sasl_ssl KAFKA_PORT=$(KAFKA_SECURE_PORT) \
-	  KAFKA_CONTROLLER_PORT=$(KAFKA_SECURE_CONTROLLER_PORT) KAFKA_TLS_PORT=$(KAFKA_SECURE_TLS_PORT); \
+	  KAFKA_CONTROLLER_PORT=$(KAFKA_SECURE_CONTROLLER_PORT) KAFKA_TLS_PORT=$(KAFKA_SECURE_TLS_PORT) KAFKA_CREATE_TOPICS=false; \
 	if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
 	scripts/kafka/kafka.sh up; \
 	KAFKA_SECURE_HOME=$(KAFKA_SECURE_HOME) KAFKA_SECURE_BROKERS=127.0.0.1:$(KAFKA_SECURE_PORT) \

@@ -17,6 +17,7 @@
 #   KAFKA_PORT=9092, KAFKA_CONTROLLER_PORT=9093   used when the run dir is first formatted
 #   KAFKA_PARTITIONS=6                            partitions of the topics created by up/topics
 #   INPUT_TOPIC=calls_raw, OUTPUT_TOPIC=calls_scored, DLQ_TOPIC=calls_dlq
+#   KAFKA_CREATE_TOPICS=true                      false: up/topics create no topic (suites that make their own)
 #   KAFKA_HOME_DIR     run dir, default .cache/kafka/run (set it to run a second, isolated broker)
 #   KAFKA_HEAP_OPTS    broker heap, default "-Xms512m -Xmx1g"
 #   KAFKA_START_TIMEOUT seconds `up` waits for the broker to answer, default 60
@@ -415,6 +416,7 @@ create_topic() {
 # Creates the topics that are missing, in parallel (one JVM each, so this saves seconds).
 ensure_topics() {
   local t pids=() failed=0
+  [[ ${KAFKA_CREATE_TOPICS:-true} == true ]] || return 0
   if [[ $TOPICS_LISTED != true ]]; then
     LISTED_TOPICS=$(list_topics) || die "could not list topics on $(bootstrap)"
   fi
