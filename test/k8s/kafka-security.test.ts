@@ -107,12 +107,47 @@ describe('kafka.security in the rendered chart', async () => {
         KAFKA_SASL_USERNAME: `${CLUSTER}-${c}`,
         KAFKA_SASL_PASSWORD_FILE: '/etc/kafka/user/password',
       });
-      expect(
-        Object.values(env).some((v) => typeof v === 'object'),
-        `${c}: no env from a Secret`,
-      ).toBe(false);
+      const fromSecrets = (spec.containers[0]?.env ?? []).filter((e) =>
+        JSON.stringify(e.valueFrom ?? {}).includes('secretKeyRef'),
+      );
+      expect(fromSecrets, `${c}: no env from a Secret`).toEqual([]);
       const mounts = spec.containers[0]?.volumeMounts ?? [];
       expect(mounts.filter((m) => m.name.startsWith('kafka-')).every((m) => m.readOnly)).toBe(true);
+    }
+  });
+
+  it('keeps every pod within the Restricted pod security standard (Secret volumes are allowed there)', () => {
+    const restrictedVolumes = [
+      'configMap',
+      'csi',
+      'downwardAPI',
+      'emptyDir',
+      'ephemeral',
+      'persistentVolumeClaim',
+      'projected',
+      'secret',
+    ];
+    for (const { component: c, spec } of podSpecs(objects)) {
+      expect(spec.securityContext, c).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const volume of spec.volumes ?? [])
+        expect(
+          Object.keys(volume)
+            .filter((k) => k !== 'name')
+            .every((k) => restrictedVolumes.includes(k)),
+          `${c} ${volume.name}`,
+        ).toBe(true);
+      for (const container of spec.containers as (Container & {
+        securityContext?: Record<string, unknown>;
+      })[])
+        expect(container.securityContext, c).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
     }
   });
 
