@@ -73,6 +73,18 @@ export default defineConfig({
         },
       },
       {
+        // Against the secured local broker (scripts/kafka/kafka.sh with KAFKA_SECURITY=sasl_ssl; `make test-security`
+        // starts it): SASL_SSL, mutual TLS, and the chart's ACLs (charts/scam-detector/kafka-acls.json). Build first.
+        extends: true,
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // The chart's alert rules and Grafana dashboard on a real Prometheus and promtool (scripts/prometheus/build.sh)
         // and the real broker: promtool checks and unit tests, then the built services scraped live. Build first.
         extends: true,

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
-import { pickSettings, readConfig } from '@scam-detector/core';
+import { KAFKA_SECURITY_SETTINGS, pickSettings, readConfig } from '@scam-detector/core';
 
 const DASHBOARD_SETTINGS = pickSettings([
   'LOG_LEVEL',
   'KAFKA_BROKERS',
   'INPUT_TOPIC',
+  ...KAFKA_SECURITY_SETTINGS,
   'OUTPUT_TOPIC',
   'DLQ_TOPIC',
   'CONSUMER_GROUP',

@@ -4,6 +4,8 @@ import {
   consumerGroupLag,
   createKafkajsTransport,
   deleteTopicsAndGroups,
+  type KafkaSecurity,
+  readKafkaSecurity,
   type Transport,
 } from '@scam-detector/transport';
 import { type DashboardConfig, readDashboardConfig, USAGE } from './config.js';
@@ -17,6 +19,7 @@ const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 const SHUTDOWN_DEADLINE_MS = 8000;
 
 let config: DashboardConfig;
+let security: KafkaSecurity;
 try {
   const read = readDashboardConfig(process.argv.slice(2), process.env);
   if (read.help) {
@@ -24,6 +27,7 @@ try {
     process.exit(EXIT.ok);
   }
   config = read.config;
+  security = readKafkaSecurity(config);
 } catch (error) {
   if (error instanceof ConfigError) {
     createLogger('dashboard').fatal({ problems: error.problems }, error.message);
@@ -50,6 +54,7 @@ if (replaying) {
     brokers: config.KAFKA_BROKERS,
     clientId: 'scam-detector-dashboard',
     logger,
+    security,
   });
   feed = createTransportFeed(transport, {
     outputTopic: config.OUTPUT_TOPIC,
@@ -74,7 +79,12 @@ try {
       : {
           groupLag: async () =>
             [
-              ...(await consumerGroupLag(config.KAFKA_BROKERS, config.CONSUMER_GROUP, config.INPUT_TOPIC)),
+              ...(await consumerGroupLag(
+                config.KAFKA_BROKERS,
+                config.CONSUMER_GROUP,
+                config.INPUT_TOPIC,
+                security,
+              )),
             ].map(([partition, { lag, endOffset }]) => ({
               group: config.CONSUMER_GROUP,
               topic: config.INPUT_TOPIC,
@@ -120,7 +130,7 @@ async function shutdown(reason: string): Promise<void> {
   if (transport && feed.group && dashboard.store.wasLive) {
     // The group was this instance's alone; remove it rather than leave it to expire (best effort, briefly).
     await Promise.race([
-      deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [feed.group]).catch(() => undefined),
+      deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [feed.group], security).catch(() => undefined),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
   }
