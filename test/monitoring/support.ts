@@ -27,7 +27,7 @@ export interface Rendered {
 
 /** The chart rendered by the real helm with monitoring on, release "rel" in namespace "scam", plus `set`. */
 export function renderMonitoring(set: string[] = []): Rendered[] {
-  const args = ['template', 'rel', CHART, '--namespace', 'scam'];
+  const args = ['template', 'rel', CHART, '--namespace', 'scam', '--kube-version', '1.34.4'];
   for (const value of [
     'monitoring.podMonitors.enabled=true',
     'monitoring.rules.enabled=true',
