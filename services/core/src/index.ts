@@ -1,4 +1,5 @@
 export * from './artifact.js';
+export * from './caller-state.js';
 export * from './config.js';
 export * from './contract.js';
 export * from './errors.js';
@@ -18,3 +19,4 @@ export * from './settings.js';
 export * from './split.js';
 export * from './time.js';
 export * from './training-set.js';
+export * from './world.js';
