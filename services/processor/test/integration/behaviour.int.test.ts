@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  BehaviourScorer,
   CallerStates,
   EXPLAINED_FEATURES,
   featureRecord,
@@ -6,10 +10,20 @@ import {
   simulateWorld,
   TRUTH_HEADER,
   truthHeaders,
+  writeFileAtomic,
 } from '@scam-detector/core';
 import type { ProducedRecord } from '@scam-detector/transport';
-import { describe, expect, it } from 'vitest';
-import { readTopic, soleProcessor, testTransport } from './harness.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { sealedBehaviourModel } from '../models.js';
+import {
+  freshTopics,
+  PROCESSOR_MAIN,
+  processorEnv,
+  readTopic,
+  startService,
+  testTransport,
+  waitForAssignment,
+} from './harness.js';
 
 /** The caller's features the explanation carries, from a full feature vector. */
 const explained = (features: Float64Array) => {
@@ -18,8 +32,16 @@ const explained = (features: Float64Array) => {
 };
 
 describe('per-caller features through the real processor (real broker)', () => {
-  it('explains every call with exactly the features the feature module computes for the same stream (train/serve parity), old-format and late events included', async () => {
-    const { topics, processor } = await soleProcessor(3);
+  it('explains every call with exactly the features the feature module computes for the same stream (train/serve parity), scores them with the behavioural model, old-format and late events included', async () => {
+    const topics = await freshTopics(6);
+    const dir = await mkdtemp(join(tmpdir(), 'it-behaviour-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const behaviour = sealedBehaviourModel(8);
+    const modelPath = join(dir, 'model.json');
+    await writeFileAtomic(modelPath, behaviour.json);
+    const processor = startService(PROCESSOR_MAIN, processorEnv(topics, modelPath));
+    await waitForAssignment([processor], 6);
+    const scorer = new BehaviourScorer(behaviour.model);
     // A small simulated world from 08:00 (busy), in event-time order: what the trainer streams through
     // CallerStates.update, one store for all callers.
     const world = simulateWorld({
@@ -48,7 +70,11 @@ describe('per-caller features through the real processor (real broker)', () => {
     const reference = new CallerStates();
     const expected = events.map((e) => {
       const result = reference.update(e.caller as string, e as never);
-      return { features: explained(result.features), late: result.late };
+      return {
+        features: explained(result.features),
+        late: result.late,
+        score: scorer.score(result.features),
+      };
     });
     expect(expected.at(-1)?.late).toBe(true);
 
@@ -74,12 +100,21 @@ describe('per-caller features through the real processor (real broker)', () => {
       const result = JSON.parse(record?.value?.toString() ?? '{}');
       const same =
         JSON.stringify(result.explanation.features) === JSON.stringify(want.features) &&
-        (result.explanation.late === true) === want.late;
+        (result.explanation.late === true) === want.late &&
+        result.model_version === behaviour.version &&
+        result.predicted_label === want.score.label &&
+        Math.abs(result.predicted_proba[1] - want.score.probability) <= 1e-6;
       if (!same) differing++;
       if (record?.headers[SCENARIO_HEADER]?.toString() === headers[seq]?.[SCENARIO_HEADER]) scenarios++;
       expect(record?.headers[TRUTH_HEADER]?.toString()).toBe(headers[seq]?.[TRUTH_HEADER]);
     }
     expect(differing).toBe(0);
+    // The behavioural model tells the scenarios apart: it flags calls, and not all of them.
+    const flagged = [...bySeq.values()].filter(
+      (r) => JSON.parse(r.value?.toString() ?? '{}').predicted_label === 1,
+    );
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.length).toBeLessThan(records.length / 2);
     expect(scenarios).toBe(records.length);
     // A caller with many distinct callees went past the exact set into the sketch, and it still matched.
     expect(Math.max(...expected.map((e) => e.features.distinct_callees_24h as number))).toBeGreaterThan(20);
