@@ -1,10 +1,10 @@
-import { BEHAVIOUR_FEATURES, BEHAVIOUR_FEATURES_VERSION } from './caller-state.js';
+import { BEHAVIOUR_FEATURES_VERSION } from './caller-state.js';
 import type { Scaler } from './scaler.js';
 import type { Score } from './scorer.js';
 
 /**
  * The behavioural model: exact KNN over a caller's behavioural features (from CallerStates.update) and the
- * call's own duration and hour.
+ * call's own duration.
  *
  * Each feature is first put on a coarse grid (a log for counts and durations, steps of 0.1 for shares): the grid
  * IS the model's feature definition, applied the same way to training points and to queries. Counts, shares
@@ -171,7 +171,7 @@ export class CellIndex {
   private readonly coords: Float64Array;
   private readonly weight: Float64Array;
   private readonly scamShare: Float64Array;
-  /** Per coordinate, per code: the scaled, weighted coordinate (hour: sin then cos tables). */
+  /** Per coordinate, per code: the scaled, weighted coordinate. */
   private readonly tables: Float64Array[];
   private readonly order: Int32Array;
   private nodeStart: Int32Array = new Int32Array(0);

@@ -43,7 +43,7 @@ function collect(seed: number): { features: Float64Array[]; labels: number[] } {
 
 function modelFrom(features: Float64Array[], labels: number[], k: number): BehaviourModel {
   const codes = new Uint8Array(features.length * CODE_WIDTH);
-  features.forEach((f, i) => gridCodes(f, codes, i * CODE_WIDTH));
+  for (const [i, f] of features.entries()) gridCodes(f, codes, i * CODE_WIDTH);
   const cells = collapseCells(codes, labels);
   return {
     kind: 'behaviour',
@@ -111,10 +111,11 @@ describe('the behavioural model', () => {
     const dataset: number[][] = [];
     const labels: number[] = [];
     for (let c = 0; c < index.size; c++) {
-      for (let i = 0; i < (model.cells.legit[c] as number); i++)
-        dataset.push(index.cellCoordinates(c)), labels.push(0);
-      for (let i = 0; i < (model.cells.scam[c] as number); i++)
-        dataset.push(index.cellCoordinates(c)), labels.push(1);
+      const total = (model.cells.legit[c] as number) + (model.cells.scam[c] as number);
+      for (let i = 0; i < total; i++) {
+        dataset.push(index.cellCoordinates(c));
+        labels.push(i < (model.cells.legit[c] as number) ? 0 : 1);
+      }
     }
     const reference = new KNN(dataset, labels, { k });
     const scorer = new BehaviourScorer(model);

@@ -20,7 +20,7 @@ describe('the trainer command line', () => {
     dir = await mkdtemp(join(tmpdir(), 'trainer-cli-'));
     modelPath = join(dir, 'models', 'model.json');
     await cli('train', '--prototype', '--samples', '4000', '--seed', '3', '--folds', '3', '--out', modelPath);
-  });
+  }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('writes a model file that names its version', async () => {
