@@ -186,6 +186,7 @@ export class CellIndex {
   private readonly query = new Float64Array(COORDINATES);
   private readonly codes = new Uint8Array(CODE_WIDTH);
   private readonly stack: Int32Array;
+  private readonly stackBound: Float64Array;
 
   constructor(
     readonly cells: Cells,
@@ -228,6 +229,7 @@ export class CellIndex {
     this.heapCell = new Int32Array(this.size);
     this.heapDistance = new Float64Array(this.size);
     this.stack = new Int32Array(this.nodes + 1);
+    this.stackBound = new Float64Array(this.nodes + 1);
   }
 
   /** Scaled, weighted coordinates of grid codes. */
@@ -339,49 +341,42 @@ export class CellIndex {
     const heapDistance = this.heapDistance;
     const coords = this.coords;
     const weight = this.weight;
+    const stack = this.stack;
+    const stackBound = this.stackBound;
     let size = 0;
     let total = 0;
     let bound = Number.POSITIVE_INFINITY;
-    // Max-heap on (distance, cell).
-    const above = (i: number, j: number): boolean =>
-      (heapDistance[i] as number) > (heapDistance[j] as number) ||
-      ((heapDistance[i] as number) === (heapDistance[j] as number) &&
-        (heapCell[i] as number) > (heapCell[j] as number));
-    const swap = (i: number, j: number): void => {
-      const c = heapCell[i] as number;
-      const d = heapDistance[i] as number;
-      heapCell[i] = heapCell[j] as number;
-      heapDistance[i] = heapDistance[j] as number;
-      heapCell[j] = c;
-      heapDistance[j] = d;
-    };
-    const siftDown = (): void => {
-      let parent = 0;
-      for (;;) {
-        let child = 2 * parent + 1;
-        if (child >= size) return;
-        if (child + 1 < size && above(child + 1, child)) child++;
-        if (!above(child, parent)) return;
-        swap(child, parent);
-        parent = child;
-      }
-    };
-    const stack = this.stack;
     let top = 0;
-    stack[top++] = 0;
+    stack[top] = 0;
+    stackBound[top++] = 0;
     while (top > 0) {
-      const node = stack[--top] as number;
-      if (this.boxDistance(node, q) > bound) continue;
+      top--;
+      if ((stackBound[top] as number) > bound) continue;
+      const node = stack[top] as number;
       const left = this.nodeLeft[node] as number;
       if (left >= 0) {
         const right = this.nodeRight[node] as number;
+        const dl = this.boxDistance(left, q);
+        const dr = this.boxDistance(right, q);
         // Visit the nearer child first (pushed last).
-        if (this.boxDistance(left, q) <= this.boxDistance(right, q)) {
-          stack[top++] = right;
-          stack[top++] = left;
+        if (dl <= dr) {
+          if (dr <= bound) {
+            stack[top] = right;
+            stackBound[top++] = dr;
+          }
+          if (dl <= bound) {
+            stack[top] = left;
+            stackBound[top++] = dl;
+          }
         } else {
-          stack[top++] = left;
-          stack[top++] = right;
+          if (dl <= bound) {
+            stack[top] = left;
+            stackBound[top++] = dl;
+          }
+          if (dr <= bound) {
+            stack[top] = right;
+            stackBound[top++] = dr;
+          }
         }
         continue;
       }
@@ -396,22 +391,11 @@ export class CellIndex {
         }
         if (distance > bound) continue;
         // Push, then drop the farthest cells while the rest still hold k points.
-        let child = size++;
-        heapCell[child] = cell;
-        heapDistance[child] = distance;
-        while (child > 0) {
-          const parent = (child - 1) >> 1;
-          if (!above(child, parent)) break;
-          swap(child, parent);
-          child = parent;
-        }
+        size = heapPush(heapCell, heapDistance, size, cell, distance);
         total += weight[cell] as number;
         while (total - (weight[heapCell[0] as number] as number) >= k) {
           total -= weight[heapCell[0] as number] as number;
-          size--;
-          heapCell[0] = heapCell[size] as number;
-          heapDistance[0] = heapDistance[size] as number;
-          siftDown();
+          size = heapPop(heapCell, heapDistance, size);
         }
         if (total >= k) bound = heapDistance[0] as number;
       }
@@ -419,9 +403,11 @@ export class CellIndex {
     // Heap sort in place: nearest first.
     const count = size;
     while (size > 1) {
-      size--;
-      swap(0, size);
-      siftDown();
+      const cell = heapCell[0] as number;
+      const distance = heapDistance[0] as number;
+      size = heapPop(heapCell, heapDistance, size);
+      heapCell[size] = cell;
+      heapDistance[size] = distance;
     }
     return { count, cell: heapCell, distance: heapDistance };
   }
@@ -438,6 +424,59 @@ export class CellIndex {
     }
     return scam / taken;
   }
+}
+
+/** (distance, cell) of heap entry a is farther than entry b's: the max-heap order. */
+function farther(cells: Int32Array, distances: Float64Array, a: number, b: number): boolean {
+  const da = distances[a] as number;
+  const db = distances[b] as number;
+  return da > db || (da === db && (cells[a] as number) > (cells[b] as number));
+}
+
+function swapEntries(cells: Int32Array, distances: Float64Array, a: number, b: number): void {
+  const c = cells[a] as number;
+  const d = distances[a] as number;
+  cells[a] = cells[b] as number;
+  distances[a] = distances[b] as number;
+  cells[b] = c;
+  distances[b] = d;
+}
+
+/** Adds an entry to the max-heap of `size` entries; returns the new size. */
+function heapPush(
+  cells: Int32Array,
+  distances: Float64Array,
+  size: number,
+  cell: number,
+  distance: number,
+): number {
+  let child = size;
+  cells[child] = cell;
+  distances[child] = distance;
+  while (child > 0) {
+    const parent = (child - 1) >> 1;
+    if (!farther(cells, distances, child, parent)) break;
+    swapEntries(cells, distances, child, parent);
+    child = parent;
+  }
+  return size + 1;
+}
+
+/** Removes the root (the farthest entry) of the max-heap; returns the new size. */
+function heapPop(cells: Int32Array, distances: Float64Array, size: number): number {
+  const last = size - 1;
+  cells[0] = cells[last] as number;
+  distances[0] = distances[last] as number;
+  let parent = 0;
+  for (;;) {
+    let child = 2 * parent + 1;
+    if (child >= last) break;
+    if (child + 1 < last && farther(cells, distances, child + 1, child)) child++;
+    if (!farther(cells, distances, child, parent)) break;
+    swapEntries(cells, distances, child, parent);
+    parent = child;
+  }
+  return last;
 }
 
 /** Exact answers kept per grid point; beyond this many distinct points a query is searched, not kept. */
