@@ -1,6 +1,7 @@
 import type { Logger, RejectionReason } from '@scam-detector/core';
 import { type Batch, KafkaAccessError, type Subscription, type Transport } from '@scam-detector/transport';
 import type { ProcessorStatus } from './app.js';
+import { type CallerStateStore, MemoryCallerStateStore } from './caller-state-store.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
 import { ModelStore } from './model-store.js';
@@ -23,6 +24,8 @@ export interface ProcessorDeps {
   metrics: ProcessorMetrics;
   logger: Logger;
   clock?: () => number;
+  /** Per-caller feature state of the owned partitions; memory by default. */
+  callerStates?: CallerStateStore;
   /** Wait before trying again when Kafka refuses access (wrong password, untrusted certificate, ACLs). */
   accessRetryMs?: number;
 }
@@ -43,6 +46,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const { transport, modelSource, metrics, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const store = new ModelStore();
+  const callerStates = deps.callerStates ?? new MemoryCallerStateStore();
   let subscription: Subscription | undefined;
   let stopping = false;
   let assigned = 0;
@@ -62,6 +66,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     const outcome = processRecords(
       batch.records,
       scorer,
+      callerStates.partition(batch.topic, batch.partition),
       { output: options.outputTopic, dlq: options.dlqTopic },
       clock(),
       options.maxRecordBytes,
@@ -71,6 +76,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     metrics.eventsFlagged.inc(outcome.flagged);
     metrics.batchSize.observe(batch.records.length);
     metrics.scoringDuration.observe(outcome.scoringMs / 1000);
+    metrics.featureDuration.observe(outcome.featuresMs / 1000);
+    if (outcome.late > 0) metrics.lateEvents.inc(outcome.late);
+    if (outcome.redelivered > 0) metrics.redeliveredEvents.inc(outcome.redelivered);
     for (const [reason, count] of Object.entries(outcome.rejected) as [RejectionReason, number][]) {
       metrics.dlq.inc({ reason }, count);
     }
@@ -83,12 +91,26 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const onModel = {
     loaded(model: Parameters<ModelStore['offer']>[0], origin: string) {
       const previous = store.version;
-      const result = store.offer(model);
+      let result: ReturnType<ModelStore['offer']>;
+      try {
+        result = store.offer(model);
+      } catch (error) {
+        onModel.rejected(error as Error, origin);
+        return;
+      }
       metrics.modelReloads.inc({ result });
       if (result === 'loaded') {
         if (previous) metrics.modelInfo.remove({ version: previous });
-        metrics.modelInfo.set({ version: model.version }, 1);
-        logger.info({ model_version: model.version, previous: previous ?? null, origin }, 'model loaded');
+        metrics.modelInfo.set({ version: model.model.version }, 1);
+        logger.info(
+          {
+            model_version: model.model.version,
+            feature_set: store.current?.featureSet,
+            previous: previous ?? null,
+            origin,
+          },
+          'model loaded',
+        );
       }
     },
     rejected(error: Error, origin: string) {
@@ -129,6 +151,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
                 metrics.partitions.set(assigned);
                 metrics.lag.reset();
+                callerStates.retain(assignment);
                 logger.info({ assignment }, 'partitions assigned');
               },
               rebalancing() {
@@ -136,6 +159,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 logger.info('group rebalancing');
               },
               batchDone(info) {
+                const usage = callerStates.usage();
+                metrics.callerStates.set(usage.callers);
+                metrics.callerStateBytes.set(usage.bytes);
                 metrics.batchDuration.observe(info.durationMs / 1000);
                 metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
               },
