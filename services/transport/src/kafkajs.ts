@@ -466,9 +466,27 @@ export function createKafkajsTopicAdmin(options: KafkajsTopicAdminOptions): Topi
     return admin;
   };
 
+  /** Retries what a broker answers for a moment after a topic is created or a leader moves ("not the leader for
+   *  that topic-partition", "does not host this topic-partition"), which kafkajs's own retries can outlast. */
+  const patiently = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        const retriable = (error as { retriable?: boolean }).retriable === true;
+        if (!retriable || Date.now() > deadline) throw error;
+        options.logger.debug({ err: error, what }, 'retrying');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
   const partitionOffsets = async (topic: string): Promise<PartitionOffsets[]> => {
     const client = await connected();
-    const offsets = await client.fetchTopicOffsets(topic);
+    // A missing topic fails at once (kafkajs would retry "unknown topic" for its whole retry budget).
+    if (!(await client.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
+    const offsets = await patiently(`offsets of ${topic}`, () => client.fetchTopicOffsets(topic));
     return offsets
       .map((p) => ({ partition: p.partition, start: p.low, end: p.high }))
       .sort((a, b) => a.partition - b.partition);
@@ -495,6 +513,8 @@ export function createKafkajsTopicAdmin(options: KafkajsTopicAdminOptions): Topi
           const { topics } = await client.fetchTopicMetadata({ topics: [spec.topic] });
           const partitions = topics[0]?.partitions ?? [];
           if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) {
+            // Leaders are named before they serve: the topic is ready once its offsets can be listed.
+            await patiently(`offsets of ${spec.topic}`, () => client.fetchTopicOffsets(spec.topic));
             return { created, partitions: partitions.length };
           }
         } catch (error) {
