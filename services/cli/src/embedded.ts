@@ -9,12 +9,15 @@ import {
 } from '@scam-detector/core';
 import { createTransportFeed, startDashboard } from '@scam-detector/dashboard';
 import { createProcessor, createProcessorMetrics, FileModelSource } from '@scam-detector/processor';
-import { createEventSource, runProducer } from '@scam-detector/producer';
+import { createEventSource, runProducer, runWorldProducer } from '@scam-detector/producer';
 import { DEFAULT_TRAIN_OPTIONS, trainModel } from '@scam-detector/trainer';
 import { createKafkajsTransport, createMemoryTransport, type Transport } from '@scam-detector/transport';
 
 export interface EmbeddedOptions {
   port: number;
+  /** world: the simulated telecom world at `speedup`; default / prototype: the generator at `rate`. */
+  profile: 'world' | 'default' | 'prototype';
+  speedup: number;
   rate: number;
   modelPath: string;
   /** Rows to train on when there is no model yet. */
@@ -79,17 +82,22 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
   const abort = new AbortController();
   const producing = (async () => {
     const producer = await transport.producer();
-    await runProducer(
-      producer,
-      createEventSource({ profile: 'default', seed: Date.now() % 2 ** 31, callers: 5000, topic: topics.raw }),
-      { rate: options.rate },
-      abort.signal,
-    );
+    const seed = Date.now() % 2 ** 31;
+    if (options.profile === 'world') {
+      await runWorldProducer(producer, { seed, speedup: options.speedup, topic: topics.raw }, abort.signal);
+    } else {
+      await runProducer(
+        producer,
+        createEventSource({ profile: options.profile, seed, callers: 5000, topic: topics.raw }),
+        { rate: options.rate },
+        abort.signal,
+      );
+    }
     await producer.close();
   })();
 
   console.log(
-    `\nScam detector is running: ${options.rate} simulated calls/s, scored by the KNN model, over ${brokers ? `Kafka at ${brokers.join(',')}` : 'an in-process bus'}.`,
+    `\nScam detector is running: ${options.profile === 'world' ? `the simulated world at ${options.speedup}x real time` : `${options.rate} simulated calls/s`}, scored by the KNN model, over ${brokers ? `Kafka at ${brokers.join(',')}` : 'an in-process bus'}.`,
   );
   console.log(`Dashboard: http://localhost:${dashboard.port}   (Ctrl-C to stop)\n`);
 

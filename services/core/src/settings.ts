@@ -109,10 +109,16 @@ export const SETTINGS = {
     parse: parsers.integer(0, Number.MAX_SAFE_INTEGER),
   },
   PRODUCER_PROFILE: {
-    doc: 'Event stream: "default" (generator features, repeating callers, truth header) or "prototype" (the old producer: 11 digits, unique callers, no truth).',
-    default: 'default',
+    doc: 'Event stream: "world" (the simulated telecom world in event time, with callee, truth and scenario headers; paced by PRODUCER_SPEEDUP, not PRODUCER_RATE), "default" (generator features, repeating callers, truth header) or "prototype" (the old producer: 11 digits, unique callers, no truth).',
+    default: 'world',
     services: ['producer'],
-    parse: parsers.oneOf('default', 'prototype'),
+    parse: parsers.oneOf('world', 'default', 'prototype'),
+  },
+  PRODUCER_SPEEDUP: {
+    doc: 'World profile: simulated seconds per wall-clock second (1 = real time, about 1.4 calls/s; 60 = a simulated day in 24 min, about 85 calls/s). Event `ts` is simulated time, so above 1 it runs ahead of the wall clock.',
+    default: '60',
+    services: ['producer'],
+    parse: parsers.number(0.001, 100_000),
   },
   PRODUCER_SEED: {
     doc: 'Seed of the event stream: the same seed sends the same events.',

@@ -1,4 +1,5 @@
-import { type Model, Scorer } from '@scam-detector/core';
+import type { Model } from '@scam-detector/core';
+import { type CallScorer, prototypeScorer } from './call-scorer.js';
 
 export type OfferResult = 'loaded' | 'unchanged';
 
@@ -8,10 +9,10 @@ export type OfferResult = 'loaded' | 'unchanged';
  * waits for a swap. The scorer (its index) is built before the swap, off the serving reference.
  */
 export class ModelStore {
-  #current: Scorer | undefined;
-  #waiters: ((scorer: Scorer) => void)[] = [];
+  #current: CallScorer | undefined;
+  #waiters: ((scorer: CallScorer) => void)[] = [];
 
-  get current(): Scorer | undefined {
+  get current(): CallScorer | undefined {
     return this.#current;
   }
 
@@ -22,14 +23,14 @@ export class ModelStore {
   /** Makes `model` the serving one unless it is the version already serving. */
   offer(model: Model): OfferResult {
     if (this.#current?.version === model.version) return 'unchanged';
-    const scorer = new Scorer(model);
+    const scorer = prototypeScorer(model);
     this.#current = scorer;
     for (const wake of this.#waiters.splice(0)) wake(scorer);
     return 'loaded';
   }
 
   /** Resolves with the first serving scorer (at once if there is one). */
-  ready(): Promise<Scorer> {
+  ready(): Promise<CallScorer> {
     if (this.#current) return Promise.resolve(this.#current);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }

@@ -1,6 +1,7 @@
 import type { Logger, RejectionReason } from '@scam-detector/core';
 import type { Batch, Subscription, Transport } from '@scam-detector/transport';
 import type { ProcessorStatus } from './app.js';
+import { type CallerStateStore, MemoryCallerStateStore } from './caller-state-store.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
 import { ModelStore } from './model-store.js';
@@ -23,6 +24,8 @@ export interface ProcessorDeps {
   metrics: ProcessorMetrics;
   logger: Logger;
   clock?: () => number;
+  /** Per-caller feature state of the owned partitions; memory by default. */
+  callerStates?: CallerStateStore;
 }
 
 export interface Processor {
@@ -41,6 +44,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const { transport, modelSource, metrics, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const store = new ModelStore();
+  const callerStates = deps.callerStates ?? new MemoryCallerStateStore();
   let subscription: Subscription | undefined;
   let stopping = false;
   let assigned = 0;
@@ -58,6 +62,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     const outcome = processRecords(
       batch.records,
       scorer,
+      callerStates.partition(batch.topic, batch.partition),
       { output: options.outputTopic, dlq: options.dlqTopic },
       clock(),
       options.maxRecordBytes,
@@ -66,6 +71,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     metrics.eventsScored.inc(outcome.scored);
     metrics.batchSize.observe(batch.records.length);
     metrics.scoringDuration.observe(outcome.scoringMs / 1000);
+    metrics.featureDuration.observe(outcome.featuresMs / 1000);
+    if (outcome.late > 0) metrics.lateEvents.inc(outcome.late);
+    if (outcome.redelivered > 0) metrics.redeliveredEvents.inc(outcome.redelivered);
     for (const [reason, count] of Object.entries(outcome.rejected) as [RejectionReason, number][]) {
       metrics.dlq.inc({ reason }, count);
     }
@@ -121,6 +129,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
               assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
               metrics.partitions.set(assigned);
               metrics.lag.reset();
+              callerStates.retain(assignment);
               logger.info({ assignment }, 'partitions assigned');
             },
             rebalancing() {
@@ -128,6 +137,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
               logger.info('group rebalancing');
             },
             batchDone(info) {
+              const usage = callerStates.usage();
+              metrics.callerStates.set(usage.callers);
+              metrics.callerStateBytes.set(usage.bytes);
               metrics.batchDuration.observe(info.durationMs / 1000);
               metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
             },
