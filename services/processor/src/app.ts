@@ -5,6 +5,8 @@ export interface ProcessorStatus {
   modelVersion: string | undefined;
   assignedPartitions: number;
   consuming: boolean;
+  /** Assigned partitions whose caller state is being restored (with CALLER_STATE=durable). */
+  restoringPartitions?: number;
 }
 
 export interface AppDeps {
@@ -15,7 +17,7 @@ export interface AppDeps {
 /**
  * The processor's HTTP surface. A factory that never listens: tests drive it in-process, main.ts listens.
  * - /healthz: the process is alive and its event loop answers.
- * - /readyz: a model is loaded and this replica owns at least one input partition.
+ * - /readyz: a model is loaded, this replica owns at least one input partition, and none is being restored.
  * - /metrics: Prometheus text from the process's one registry.
  */
 export function createApp({ registry, status }: AppDeps): Express {
@@ -30,11 +32,15 @@ export function createApp({ registry, status }: AppDeps): Express {
     if (!current.modelVersion) problems.push('no valid model loaded');
     if (!current.consuming) problems.push('not consuming');
     else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
+    if ((current.restoringPartitions ?? 0) > 0) {
+      problems.push(`restoring the caller state of ${current.restoringPartitions} partition(s)`);
+    }
     res.status(problems.length === 0 ? 200 : 503).json({
       ready: problems.length === 0,
       problems,
       model_version: current.modelVersion ?? null,
       assigned_partitions: current.assignedPartitions,
+      restoring_partitions: current.restoringPartitions ?? 0,
     });
   });
   app.get('/metrics', async (_req, res) => {

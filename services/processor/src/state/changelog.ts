@@ -1,6 +1,6 @@
 import type { Logger } from '@scam-detector/core';
 import type { ConsumedRecord, ProducedRecord, Producer, TopicAdmin } from '@scam-detector/transport';
-import { type CallerStateStore, StateStoreCorruptError, type StateStoreProvider } from './types.js';
+import { type PartitionStateStore, StateStoreCorruptError, type StateStoreProvider } from './types.js';
 
 /**
  * The changelog of per-caller state: a compacted topic with as many partitions as the input, key = caller,
@@ -83,11 +83,11 @@ export interface RestoreOptions {
 /** Opens a partition's store and brings it up to the changelog's end. The caller owns the returned store. */
 export async function restorePartition(
   options: RestoreOptions,
-): Promise<{ store: CallerStateStore; result: RestoreResult }> {
+): Promise<{ store: PartitionStateStore; result: RestoreResult }> {
   const { admin, provider, changelogTopic, partition, logger } = options;
   const began = performance.now();
   let reason: RestoreReason | undefined;
-  let store: CallerStateStore | undefined;
+  let store: PartitionStateStore | undefined;
   try {
     store = await provider.open(partition);
     await store.verify();
@@ -168,8 +168,9 @@ export class PartitionStateWriter {
   #next: bigint;
 
   constructor(
-    readonly store: CallerStateStore,
-    readonly producer: Producer,
+    readonly store: PartitionStateStore,
+    /** Needed by `write` and `evictIdle` only; a processor sends the records with its results itself. */
+    readonly producer: Producer | undefined,
     readonly changelogTopic: string,
     checkpoint: string,
   ) {
@@ -198,6 +199,7 @@ export class PartitionStateWriter {
   /** Sends the changes to the changelog, waits for the acknowledgement, then applies them locally. */
   async write(changes: ReadonlyMap<string, Uint8Array | null>): Promise<void> {
     if (changes.size === 0) return;
+    if (!this.producer) throw new Error('this state writer has no producer: send its records() yourself');
     await this.producer.send(this.records(changes));
     await this.applied(changes);
   }

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { STORE_FORMAT, seal, unseal } from './codec.js';
-import { type CallerStateStore, StateStoreCorruptError, type StateStoreProvider } from './types.js';
+import { type PartitionStateStore, StateStoreCorruptError, type StateStoreProvider } from './types.js';
 
 export interface DiskStateStoreOptions {
   /** Directory holding one sub-directory per input partition. */
@@ -45,7 +45,7 @@ export class DiskStateStoreProvider implements StateStoreProvider {
     return join(this.options.directory, `partition-${partition}`);
   }
 
-  async open(partition: number): Promise<CallerStateStore> {
+  async open(partition: number): Promise<PartitionStateStore> {
     const path = this.#path(partition);
     await mkdir(path, { recursive: true });
     const db: Level = new ClassicLevel<string, Buffer>(path, {
@@ -100,7 +100,7 @@ const describe = (error: unknown): string => {
   return [e.message, e.cause?.message].filter(Boolean).join(': ');
 };
 
-class DiskStateStore implements CallerStateStore {
+class DiskStateStore implements PartitionStateStore {
   /** Committed states recently used, in use order (a Map iterates in insertion order: the first is the oldest). */
   readonly #hot = new Map<string, Uint8Array>();
   readonly #staged = new Map<string, Uint8Array | null>();

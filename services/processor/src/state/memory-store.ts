@@ -1,5 +1,5 @@
 import { seal, unseal } from './codec.js';
-import { type CallerStateStore, StateStoreCorruptError, type StateStoreProvider } from './types.js';
+import { type PartitionStateStore, StateStoreCorruptError, type StateStoreProvider } from './types.js';
 
 interface PartitionData {
   /** Sealed states (with their checksum, as on disk), so corruption is detected the same way. */
@@ -15,7 +15,7 @@ export class MemoryStateStoreProvider implements StateStoreProvider {
   readonly kind = 'memory';
   readonly #partitions = new Map<number, PartitionData>();
 
-  async open(partition: number): Promise<CallerStateStore> {
+  async open(partition: number): Promise<PartitionStateStore> {
     let data = this.#partitions.get(partition);
     if (!data) {
       data = { states: new Map(), checkpoint: undefined };
@@ -39,7 +39,7 @@ export class MemoryStateStoreProvider implements StateStoreProvider {
   }
 }
 
-class MemoryStateStore implements CallerStateStore {
+class MemoryStateStore implements PartitionStateStore {
   readonly #staged = new Map<string, Uint8Array | null>();
 
   constructor(

@@ -13,7 +13,7 @@
  *   a file the engine cannot open) raises `StateStoreCorruptError`; the remedy is `wipe` and a restore from
  *   the changelog.
  */
-export interface CallerStateStore {
+export interface PartitionStateStore {
   readonly partition: number;
   /** A caller's state (staged changes included), or undefined. */
   get(caller: string): Promise<Uint8Array | undefined>;
@@ -42,7 +42,7 @@ export interface StateStoreProvider {
   readonly kind: 'memory' | 'disk';
   /** Opens (creating when missing) a partition's store. Raises `StateStoreCorruptError` when what is there
    *  cannot be read; `wipe(partition)` then clears it. */
-  open(partition: number): Promise<CallerStateStore>;
+  open(partition: number): Promise<PartitionStateStore>;
   /** Removes a partition's store entirely (it must not be open). */
   wipe(partition: number): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
-  type CallerStateStore,
+  type PartitionStateStore,
   StateStoreCorruptError,
   type StateStoreProvider,
 } from '../../src/state/types.js';
@@ -16,13 +16,13 @@ export interface StoreContext {
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 
-async function opened(provider: StateStoreProvider, partition: number): Promise<CallerStateStore> {
+async function opened(provider: StateStoreProvider, partition: number): Promise<PartitionStateStore> {
   const store = await provider.open(partition);
   onTestFinished(() => store.close());
   return store;
 }
 
-async function all(store: CallerStateStore): Promise<Map<string, number[]>> {
+async function all(store: PartitionStateStore): Promise<Map<string, number[]>> {
   const result = new Map<string, number[]>();
   for await (const [caller, state] of store.entries()) result.set(caller, [...state]);
   return result;
@@ -137,7 +137,7 @@ export function stateStoreConformance(name: string, makeContext: () => StoreCont
       await store.close();
       await context.corrupt(4);
       const provider = context.again();
-      let damaged: CallerStateStore | undefined;
+      let damaged: PartitionStateStore | undefined;
       try {
         damaged = await provider.open(4);
         await damaged.verify();

@@ -8,7 +8,7 @@ import {
   type RestoreResult,
   restorePartition,
 } from '../../src/state/changelog.js';
-import type { CallerStateStore, StateStoreProvider } from '../../src/state/types.js';
+import type { PartitionStateStore, StateStoreProvider } from '../../src/state/types.js';
 
 /**
  * Durable caller state, end to end: states written through the changelog and the local store come back exactly
@@ -82,7 +82,7 @@ class PartitionWorld {
   readonly callers = new Set<string>();
 }
 
-async function contents(store: CallerStateStore): Promise<Map<string, Uint8Array>> {
+async function contents(store: PartitionStateStore): Promise<Map<string, Uint8Array>> {
   const result = new Map<string, Uint8Array>();
   for await (const [caller, state] of store.entries()) result.set(caller, state);
   return result;
