@@ -11,6 +11,7 @@ REPORTS := artifacts/test-results
 SAMPLES ?= 125000
 SEED ?= 42
 MODEL ?= models/model.json
+BEHAVIOUR_MODEL ?= models/behaviour-model.json
 
 ##@ General
 .PHONY: help
@@ -147,8 +148,16 @@ bench: build ## Pipeline benchmark on a local broker (drain 200k, latency at 1,0
 
 ##@ Model
 .PHONY: train
-train: build ## Train a model: SAMPLES, SEED, MODEL (output path)
-	node services/trainer/dist/main.js train --samples $(SAMPLES) --seed $(SEED) --out $(MODEL)
+train: build ## Train the stateless model the processor serves: SAMPLES, SEED, MODEL (output path)
+	node services/trainer/dist/main.js train --prototype --samples $(SAMPLES) --seed $(SEED) --out $(MODEL)
+
+.PHONY: train-behaviour
+train-behaviour: build ## Train the behavioural model on the simulated world: SEED, BEHAVIOUR_MODEL (output path)
+	node services/trainer/dist/main.js train --seed $(SEED) --out $(BEHAVIOUR_MODEL)
+
+.PHONY: evaluate-behaviour
+evaluate-behaviour: build ## Behavioural vs stateless model, per scenario, on a fresh seed's simulated day (seed 7)
+	node services/trainer/dist/main.js evaluate --model $(BEHAVIOUR_MODEL) --seed 7
 
 .PHONY: evaluate
 evaluate: build ## Evaluate MODEL on 100,000 fresh rows (seed 7)

@@ -18,8 +18,11 @@ spec:
       imagePullPolicy: {{ .Values.image.pullPolicy }}
       args:
         - train
+        {{- if eq .Values.trainer.model "prototype" }}
+        - --prototype
         - --samples
         - {{ .Values.trainer.samples | int64 | quote }}
+        {{- end }}
         - --seed
         - {{ .Values.trainer.seed | int64 | quote }}
         - --out

@@ -23,7 +23,7 @@ const program = new Command('scam-detector')
 program
   .command('start')
   .description(
-    'run producer, processor and dashboard in one process (in-memory bus, or Kafka when KAFKA_BROKERS is set); trains a model first if there is none',
+    'run producer (the simulated world), processor and dashboard in one process (in-memory bus, or Kafka when KAFKA_BROKERS is set); trains the behavioural model first if there is none',
   )
   .option('--port <port>', 'dashboard port (PORT)', port, Number(process.env.PORT ?? 8080))
   .addOption(
@@ -38,7 +38,17 @@ program
     'model file (trained here if missing)',
     process.env.MODEL_PATH ?? 'models/model.json',
   )
-  .option('--samples <n>', 'rows to train on when the model is missing', positive, 125_000)
+  .option(
+    '--prototype',
+    'when the model is missing, train the stateless prototype model instead of the behavioural one',
+  )
+  .option('--samples <n>', 'with --prototype: rows to train on when the model is missing', positive, 125_000)
+  .option(
+    '--scale <x>',
+    "when training the behavioural model: the simulated world's population as a fraction (quick runs)",
+    positive,
+    1,
+  )
   .action(
     async (opts: {
       port: number;
@@ -46,7 +56,9 @@ program
       speedup: number;
       rate: number;
       model: string;
+      prototype?: boolean;
       samples: number;
+      scale: number;
     }) => {
       await startEmbedded({
         port: opts.port,
@@ -54,7 +66,9 @@ program
         speedup: opts.speedup,
         rate: opts.rate,
         modelPath: opts.model,
+        prototype: opts.prototype === true,
         trainSamples: opts.samples,
+        trainScale: opts.scale,
         env: process.env,
       });
     },

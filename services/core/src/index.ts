@@ -1,4 +1,6 @@
 export * from './artifact.js';
+export * from './behaviour-artifact.js';
+export * from './behaviour-model.js';
 export * from './caller-state.js';
 export * from './config.js';
 export * from './contract.js';
@@ -20,3 +22,4 @@ export * from './split.js';
 export * from './time.js';
 export * from './training-set.js';
 export * from './world.js';
+export * from './world-features.js';

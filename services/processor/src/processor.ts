@@ -99,12 +99,26 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const onModel = {
     loaded(model: Parameters<ModelStore['offer']>[0], origin: string) {
       const previous = store.version;
-      const result = store.offer(model);
+      let result: ReturnType<ModelStore['offer']>;
+      try {
+        result = store.offer(model);
+      } catch (error) {
+        onModel.rejected(error as Error, origin);
+        return;
+      }
       metrics.modelReloads.inc({ result });
       if (result === 'loaded') {
         if (previous) metrics.modelInfo.remove({ version: previous });
-        metrics.modelInfo.set({ version: model.version }, 1);
-        logger.info({ model_version: model.version, previous: previous ?? null, origin }, 'model loaded');
+        metrics.modelInfo.set({ version: model.model.version }, 1);
+        logger.info(
+          {
+            model_version: model.model.version,
+            feature_set: store.current?.featureSet,
+            previous: previous ?? null,
+            origin,
+          },
+          'model loaded',
+        );
       }
     },
     rejected(error: Error, origin: string) {

@@ -25,7 +25,7 @@ const logger = createLogger('durable-processor-test', process.env.TEST_LOG_LEVEL
 const model = sealedModel(3).model;
 const staticModel: ModelSource = {
   async start(listener) {
-    listener.loaded(model, 'test');
+    listener.loaded({ kind: 'prototype', model }, 'test');
   },
   async close() {},
 };
