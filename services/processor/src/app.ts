@@ -7,6 +7,8 @@ export interface ProcessorStatus {
   consuming: boolean;
   /** Assigned partitions whose caller state is being restored (with CALLER_STATE=durable). */
   restoringPartitions?: number;
+  /** Why Kafka refuses this processor right now (authentication, TLS, ACLs), while it keeps retrying. */
+  kafkaProblem?: string;
 }
 
 export interface AppDeps {
@@ -30,6 +32,7 @@ export function createApp({ registry, status }: AppDeps): Express {
     const current = status();
     const problems: string[] = [];
     if (!current.modelVersion) problems.push('no valid model loaded');
+    if (current.kafkaProblem) problems.push(current.kafkaProblem);
     if (!current.consuming) problems.push('not consuming');
     else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
     if ((current.restoringPartitions ?? 0) > 0) {

@@ -2,7 +2,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTopicAdmin, createKafkajsTransport } from '@scam-detector/transport';
+import {
+  createKafkajsTopicAdmin,
+  createKafkajsTransport,
+  type KafkaSecurity,
+  readKafkaSecurity,
+} from '@scam-detector/transport';
 import { createApp } from './app.js';
 import { readProcessorConfig } from './config.js';
 import { FileModelSource } from './file-model-source.js';
@@ -18,8 +23,10 @@ import { MemoryStateStoreProvider } from './state/memory-store.js';
 const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 
 let config: ReturnType<typeof readProcessorConfig>;
+let security: KafkaSecurity;
 try {
   config = readProcessorConfig();
+  security = readKafkaSecurity(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   createLogger('processor').fatal({ problems: error.problems }, error.message);
@@ -35,6 +42,7 @@ const transport = createKafkajsTransport({
   maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
   sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
   commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS,
+  security,
 });
 /** The model file (watched), or the ConfigMap the training Job writes (watched through the API). */
 async function modelSourceFor(settings: typeof config): Promise<ModelSource> {
@@ -63,6 +71,7 @@ async function durableStatesFor(settings: typeof config): Promise<DurableCallerS
     brokers: settings.KAFKA_BROKERS,
     clientId: 'scam-detector-processor-state',
     logger,
+    security,
   });
   // The input topic may not exist yet (a dependency not there yet is waited for); a changelog whose partitions
   // do not match the input's is a configuration error.
