@@ -5,6 +5,8 @@ export interface ProcessorStatus {
   modelVersion: string | undefined;
   assignedPartitions: number;
   consuming: boolean;
+  /** Assigned partitions whose caller state is being restored (with CALLER_STATE=durable). */
+  restoringPartitions?: number;
   /** Why Kafka refuses this processor right now (authentication, TLS, ACLs), while it keeps retrying. */
   kafkaProblem?: string;
 }
@@ -23,13 +25,16 @@ export function readinessProblems(current: ProcessorStatus): string[] {
   if (current.kafkaProblem) problems.push(current.kafkaProblem);
   if (!current.consuming) problems.push('not consuming');
   else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
+  if ((current.restoringPartitions ?? 0) > 0) {
+    problems.push(`restoring the caller state of ${current.restoringPartitions} partition(s)`);
+  }
   return problems;
 }
 
 /**
  * The processor's HTTP surface. A factory that never listens: tests drive it in-process, main.ts listens.
  * - /healthz: the process is alive and its event loop answers.
- * - /readyz: a model is loaded and this replica owns at least one input partition.
+ * - /readyz: a model is loaded, this replica owns at least one input partition, and none is being restored.
  * - /metrics: Prometheus text from the process's one registry.
  */
 export function createApp({ registry, status, readyGauge }: AppDeps): Express {
@@ -46,6 +51,7 @@ export function createApp({ registry, status, readyGauge }: AppDeps): Express {
       problems,
       model_version: current.modelVersion ?? null,
       assigned_partitions: current.assignedPartitions,
+      restoring_partitions: current.restoringPartitions ?? 0,
     });
   });
   app.get('/metrics', async (_req, res) => {

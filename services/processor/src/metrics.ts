@@ -47,6 +47,23 @@ export function createProcessorMetrics() {
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers,
     }),
+    stateRestoring: new Gauge({
+      name: 'processor_state_restoring_partitions',
+      help: 'Assigned input partitions whose caller state is being restored (not processed until restored).',
+      registers,
+    }),
+    stateRestoredRecords: new Counter({
+      name: 'processor_state_restored_records_total',
+      help: 'Changelog records applied while restoring caller state, by why the restore read what it read.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    stateRestoreDuration: new Histogram({
+      name: 'processor_state_restore_duration_seconds',
+      help: 'Time to restore one partition’s caller state (open, verify, read the changelog).',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    }),
     lag: new Gauge({
       name: 'processor_consumer_lag',
       help: 'Records behind the end of each assigned input partition, as of its last batch.',

@@ -6,6 +6,7 @@ import type { ProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
 import { ModelStore } from './model-store.js';
 import { processRecords } from './pipeline.js';
+import type { DurableCallerStates } from './state/durable-caller-states.js';
 
 export interface ProcessorOptions {
   group: string;
@@ -26,6 +27,9 @@ export interface ProcessorDeps {
   clock?: () => number;
   /** Per-caller feature state of the owned partitions; memory by default. */
   callerStates?: CallerStateStore;
+  /** Durable per-caller state (CALLER_STATE=durable): restored before a partition is processed, changes sent
+   *  to its changelog with each batch's results. Takes the place of `callerStates`. */
+  durableStates?: DurableCallerStates;
   /** Wait before trying again when Kafka refuses access (wrong password, untrusted certificate, ACLs). */
   accessRetryMs?: number;
 }
@@ -46,7 +50,8 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const { transport, modelSource, metrics, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const store = new ModelStore();
-  const callerStates = deps.callerStates ?? new MemoryCallerStateStore();
+  const durable = deps.durableStates;
+  const callerStates = durable ?? deps.callerStates ?? new MemoryCallerStateStore();
   let subscription: Subscription | undefined;
   let stopping = false;
   let assigned = 0;
@@ -60,7 +65,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   });
   stopped.catch(() => undefined);
 
-  const handle = (batch: Batch) => {
+  const handle = async (batch: Batch) => {
+    // Not one event of a partition before its caller state is restored.
+    if (durable) await durable.prepare(batch.topic, batch.partition);
     const scorer = store.current;
     if (!scorer) throw new Error('no model loaded'); // unreachable: consuming starts after the first model
     const outcome = processRecords(
@@ -85,7 +92,13 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     if (Object.keys(outcome.rejected).length > 0) {
       logger.debug({ partition: batch.partition, rejected: outcome.rejected }, 'dead-lettered invalid input');
     }
-    return outcome.records;
+    if (!durable) return outcome.records;
+    // The changed states go in the same send as the results: both acknowledged before the input is committed.
+    const callers = new Set<string>();
+    for (const record of outcome.records) {
+      if (record.topic === options.outputTopic && record.key !== null) callers.add(String(record.key));
+    }
+    return [...outcome.records, ...durable.changelog(batch.topic, batch.partition, callers)];
   };
 
   const onModel = {
@@ -130,6 +143,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       modelVersion: store.version,
       assignedPartitions: assigned,
       consuming: subscription !== undefined,
+      restoringPartitions: durable?.restoring() ?? 0,
       ...(kafkaProblem ? { kafkaProblem } : {}),
     }),
 
@@ -152,6 +166,11 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 metrics.partitions.set(assigned);
                 metrics.lag.reset();
                 callerStates.retain(assignment);
+                // Restores start at once, not with the first batch: readiness shows them.
+                for (const { topic, partitions } of assignment) {
+                  for (const partition of partitions)
+                    void durable?.prepare(topic, partition).catch(() => undefined);
+                }
                 logger.info({ assignment }, 'partitions assigned');
               },
               rebalancing() {
@@ -159,6 +178,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 logger.info('group rebalancing');
               },
               batchDone(info) {
+                durable?.acknowledged(info.topic, info.partition);
                 const usage = callerStates.usage();
                 metrics.callerStates.set(usage.callers);
                 metrics.callerStateBytes.set(usage.bytes);
@@ -215,6 +235,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       } finally {
         assigned = 0;
         metrics.partitions.set(0);
+        await durable?.close();
         await modelSource.close();
         resolveStopped();
       }
