@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   createProgress,
   encodeModel,
@@ -26,6 +27,13 @@ function positiveInteger(value: string): number {
 
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+/** A whole number, or `random`: a fresh seed each run (a retrain learns from new data), printed with the result. */
+export function seedArgument(value: string): number {
+  if (value === 'random') return randomInt(0, 2 ** 31);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number or "random"');
   return Number(value);
 }
 
@@ -68,7 +76,12 @@ export function registerTrainerCommands(program: Command): void {
       positiveInteger,
       DEFAULT_TRAIN_OPTIONS.samples,
     )
-    .option('--seed <n>', 'seed for data, split and folds', wholeNumber, DEFAULT_TRAIN_OPTIONS.seed)
+    .option(
+      '--seed <n|random>',
+      'seed for data, split and folds; "random" draws a new one (retraining on new data)',
+      seedArgument,
+      DEFAULT_TRAIN_OPTIONS.seed,
+    )
     .option('--folds <n>', 'cross-validation folds', positiveInteger, DEFAULT_TRAIN_OPTIONS.folds)
     .addOption(
       new Option('--select-by <metric>', 'what cross-validation minimises/maximises')

@@ -25,6 +25,7 @@ import type {
   Subscription,
   Transport,
 } from './types.js';
+import { kafkajsLevel } from './kafkajs-log.js';
 import { silenceTimeoutNegativeWarning } from './warnings.js';
 
 export interface KafkajsTransportOptions {
@@ -56,10 +57,7 @@ function kafkajsLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry): void => {
       const { message, ...rest } = log;
-      if (level === logLevel.ERROR) child.error(rest, message);
-      else if (level === logLevel.WARN) child.warn(rest, message);
-      else if (level === logLevel.INFO) child.info(rest, message);
-      else child.debug(rest, message);
+      child[kafkajsLevel(level, log)](rest, message);
     };
 }
 
