@@ -59,8 +59,10 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	$(MAKE) test-e2e || status=1; \
 	$(MAKE) test-k8s || status=1; \
 	$(MAKE) test-images || status=1; \
+	$(MAKE) test-k8s-node || status=1; \
 	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
-	  $(REPORTS)/integration.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json || status=1; \
+	  $(REPORTS)/integration.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json \
+	  $(REPORTS)/k8s-node.json || status=1; \
 	exit $$status
 
 .PHONY: test-unit
@@ -104,6 +106,14 @@ test-k8s: build ## Chart, RBAC and ConfigMap tests on a real Kubernetes control 
 	scripts/k8s/build-tools.sh; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project k8s --reporter=default --reporter=json \
 	  --outputFile.json=$(REPORTS)/k8s.json
+
+.PHONY: test-k8s-node
+test-k8s-node: build ## The chart on a real one-node cluster (real pods, DNS, NetworkPolicies, port-forward): needs root; builds the images and node parts on first use
+	@mkdir -p $(REPORTS)
+	@test "$$(id -u)" = 0 || { echo "test-k8s-node needs root (bridge, iptables, cgroups of a real node)"; exit 1; }
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)"; exit 1; }
+	$(MAKE) images
+	npx vitest run --project k8s-node --reporter=default --reporter=json --outputFile.json=$(REPORTS)/k8s-node.json
 
 ##@ Local Kafka (Apache Kafka 4.3.1 from Maven Central, Java 17; no Docker)
 KAFKA_BROKERS ?= 127.0.0.1:9092
@@ -184,6 +194,15 @@ test-images: ## The images smoke test with its report (part of make test): build
 .PHONY: images-smoke
 images-smoke: ## Build the images if needed, run each like the chart does (uid 1000, read-only root) and check it works
 	BASE='$(BASE)' scripts/images/smoke.sh
+
+##@ Real one-node cluster on this machine (root; no Docker, no kind)
+.PHONY: cluster-up
+cluster-up: images ## Control plane + a real node (containerd, kubelet, kube-proxy, CoreDNS, kube-router), the images imported
+	scripts/k8s/node/cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the real node and its control plane; the host back as it was (iptables, bridge, mounts, cgroups)
+	scripts/k8s/node/cluster.sh down
 
 ##@ Cluster (kind + Strimzi)
 CLUSTER ?= scam-detector

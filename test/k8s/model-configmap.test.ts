@@ -226,7 +226,17 @@ describe('the model ConfigMap between the trainer and a running processor', () =
       // Resumed from where it was, not re-listed: the list would have delivered the ConfigMap again.
       expect(new Set(resumed).size).toBe(1);
       const patched = Date.now();
-      await mustRun('kubectl', ['patch', 'configmap', name, '--namespace', namespace, '--type', 'merge', '-p', '{"data":{"v":"2"}}']);
+      await mustRun('kubectl', [
+        'patch',
+        'configmap',
+        name,
+        '--namespace',
+        namespace,
+        '--type',
+        'merge',
+        '-p',
+        '{"data":{"v":"2"}}',
+      ]);
       await eventually('the change', async () => (seen.includes('2') ? true : undefined), 10_000);
       expect(Date.now() - patched).toBeLessThan(2_500);
       expect(failures).toEqual([]);

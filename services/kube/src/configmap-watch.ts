@@ -79,9 +79,10 @@ export class ConfigMapWatch {
     let events = 0;
     const startedAt = Date.now();
     const watch = new Watch(this.#kc);
-    // The client aborts a watch that sends nothing for requestTimeoutMs (30 s by default); the server ends its
-    // own at timeoutSeconds, so the client's timer must only catch a connection that really died.
-    watch.requestTimeoutMs = (watchSeconds + 30) * 1_000;
+    // The client aborts a watch that sends nothing for requestTimeoutMs (30 s in @kubernetes/client-node 1.x;
+    // a plain property, private only in its typings); the server ends its own at timeoutSeconds, so the
+    // client's timer must only catch a connection that really died.
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (watchSeconds + 30) * 1_000;
     this.#abort = await watch.watch(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,
       {

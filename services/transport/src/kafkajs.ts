@@ -14,6 +14,7 @@ import {
   Partitioners,
 } from 'kafkajs';
 import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
+import { kafkajsLevel } from './kafkajs-log.js';
 import type {
   BatchHandler,
   ConsumedHeaders,
@@ -25,7 +26,6 @@ import type {
   Subscription,
   Transport,
 } from './types.js';
-import { kafkajsLevel } from './kafkajs-log.js';
 import { silenceTimeoutNegativeWarning } from './warnings.js';
 
 export interface KafkajsTransportOptions {
