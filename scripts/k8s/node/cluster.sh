@@ -377,7 +377,8 @@ cmd_up() {
   host_net_up
   write_configs
 
-  start containerd nice -n 10 containerd --config "$RUN/containerd/config.toml"
+  # (Started by its full path: the pid file names the binary, checked against the process's argv[0].)
+  start containerd "$(command -v containerd)" --config "$RUN/containerd/config.toml"
   until_ok "containerd" ctr_k8s version
   ctr_k8s images import --all-platforms "$NODE_BIN_DIR/images/pause.oci.tar" >/dev/null
   ctr_k8s images import --all-platforms "$NODE_BIN_DIR/images/coredns.oci.tar" >/dev/null
