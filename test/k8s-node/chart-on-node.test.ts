@@ -393,6 +393,46 @@ describe('the chart on a real node', () => {
   });
 
   it('enforces the NetworkPolicies: producer and dashboard cannot reach the API server, an outsider cannot reach the metrics port, every allowed path works', async () => {
+    // The egress rule to the API server names the port it really listens on, read from the cluster at install
+    // (policies match after kube-proxy's translation of the Service's 443) ...
+    const endpointPorts = (
+      await mustRun('kubectl', [
+        'get',
+        'endpointslice',
+        'kubernetes',
+        '--namespace',
+        'default',
+        '-o',
+        'jsonpath={.ports[*].port}',
+      ])
+    ).trim();
+    expect(endpointPorts).not.toBe('443');
+    const policyPorts = await kubectl(
+      'get',
+      'networkpolicy',
+      `${RELEASE}-scam-detector-egress-apiserver`,
+      '-o',
+      'jsonpath={.spec.egress[0].ports[*].port}',
+    );
+    expect(policyPorts.trim()).toBe(endpointPorts);
+    // ... and ports given by hand that leave it out fail the install, naming it.
+    const wrong = await run('helm', [
+      'install',
+      'wrong-ports',
+      CHART,
+      '--namespace',
+      namespace,
+      '--dry-run=server',
+      '--set',
+      'kafka.strimzi.enabled=false',
+      '--set',
+      `kafka.external.bootstrapServers=${brokers}`,
+      '--set',
+      'networkPolicy.apiServer.ports={443,6443}',
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain(`leaves out ${endpointPorts}, the port the API server really listens on`);
+
     const apiHost = 'kubernetes.default.svc';
     const [processor] = await pods('processor');
     const [producer] = await pods('producer');
@@ -457,6 +497,16 @@ spec:
       expect(
         (await run('kubectl', ['--namespace', namespace, 'exec', name, '--', 'touch', '/tmp/written'])).code,
       ).toBe(0);
+    }
+  });
+
+  it('keeps the model ConfigMap watch quiet: no processor logged a watch failure however long it ran', async () => {
+    for (const pod of await pods('processor')) {
+      const logs = await kubectl('logs', pod.metadata.name);
+      expect(
+        logs.split('\n').filter((line) => line.includes('model ConfigMap watch')),
+        pod.metadata.name,
+      ).toEqual([]);
     }
   });
 
