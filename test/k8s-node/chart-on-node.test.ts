@@ -118,7 +118,8 @@ function watchExitCodes(component: string): { codes: Map<string, number>; stop: 
       'pods',
       '-l',
       `app.kubernetes.io/component=${component}`,
-      '--watch',
+      // Only changes from now on, each printed as one object (the old pods' terminations among them).
+      '--watch-only',
       '-o',
       'jsonpath={.metadata.name}{" "}{.status.containerStatuses[*].state.terminated.exitCode}{"\\n"}',
     ],
