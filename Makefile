@@ -10,6 +10,9 @@ export PATH := $(CURDIR)/.cache/node/node_modules/.bin:$(PATH)
 REPORTS := artifacts/test-results
 SAMPLES ?= 125000
 SEED ?= 42
+# 1: `make test` also runs test-k8s-node (the chart on a real node; root). Off until that suite has passed
+# on a CI machine end to end.
+K8S_NODE_TESTS ?= 0
 MODEL ?= models/model.json
 
 ##@ General
@@ -59,10 +62,11 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	$(MAKE) test-e2e || status=1; \
 	$(MAKE) test-k8s || status=1; \
 	$(MAKE) test-images || status=1; \
-	$(MAKE) test-k8s-node || status=1; \
+	node_report=; \
+	if [ "$(K8S_NODE_TESTS)" = 1 ]; then $(MAKE) test-k8s-node || status=1; node_report=$(REPORTS)/k8s-node.json; fi; \
 	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
 	  $(REPORTS)/integration.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json \
-	  $(REPORTS)/k8s-node.json || status=1; \
+	  $$node_report || status=1; \
 	exit $$status
 
 .PHONY: test-unit
