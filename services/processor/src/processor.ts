@@ -1,5 +1,5 @@
 import type { Logger, RejectionReason } from '@scam-detector/core';
-import type { Batch, Subscription, Transport } from '@scam-detector/transport';
+import { type Batch, KafkaAccessError, type Subscription, type Transport } from '@scam-detector/transport';
 import type { ProcessorStatus } from './app.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
@@ -23,6 +23,8 @@ export interface ProcessorDeps {
   metrics: ProcessorMetrics;
   logger: Logger;
   clock?: () => number;
+  /** Wait before trying again when Kafka refuses access (wrong password, untrusted certificate, ACLs). */
+  accessRetryMs?: number;
 }
 
 export interface Processor {
@@ -44,6 +46,8 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   let subscription: Subscription | undefined;
   let stopping = false;
   let assigned = 0;
+  let kafkaProblem: string | undefined;
+  let wakeRetry: (() => void) | undefined;
   let resolveStopped: () => void = () => undefined;
   let rejectStopped: (error: Error) => void = () => undefined;
   const stopped = new Promise<void>((resolve, reject) => {
@@ -103,6 +107,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       modelVersion: store.version,
       assignedPartitions: assigned,
       consuming: subscription !== undefined,
+      ...(kafkaProblem ? { kafkaProblem } : {}),
     }),
 
     async start() {
@@ -110,38 +115,64 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       if (!store.current) logger.warn('no valid model yet: not consuming until one is loaded');
       await store.ready();
       if (stopping) return;
-      subscription = await transport.consume(
-        {
-          group: options.group,
-          topics: [options.inputTopic],
-          maxBatchRecords: options.maxBatchRecords,
-          concurrency: options.concurrency,
-          listener: {
-            assigned(assignment) {
-              assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
-              metrics.partitions.set(assigned);
-              metrics.lag.reset();
-              logger.info({ assignment }, 'partitions assigned');
-            },
-            rebalancing() {
-              metrics.rebalances.inc();
-              logger.info('group rebalancing');
-            },
-            batchDone(info) {
-              metrics.batchDuration.observe(info.durationMs / 1000);
-              metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
-            },
-            crashed(error, willRestart) {
-              metrics.consumerCrashes.inc({ restart: String(willRestart) });
-              logger.error(
-                { err: error, willRestart },
-                'consumer failed; uncommitted batches will be redelivered',
-              );
+      const subscribe = () =>
+        transport.consume(
+          {
+            group: options.group,
+            topics: [options.inputTopic],
+            maxBatchRecords: options.maxBatchRecords,
+            concurrency: options.concurrency,
+            listener: {
+              assigned(assignment) {
+                kafkaProblem = undefined;
+                assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
+                metrics.partitions.set(assigned);
+                metrics.lag.reset();
+                logger.info({ assignment }, 'partitions assigned');
+              },
+              rebalancing() {
+                metrics.rebalances.inc();
+                logger.info('group rebalancing');
+              },
+              batchDone(info) {
+                metrics.batchDuration.observe(info.durationMs / 1000);
+                metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
+              },
+              crashed(error, willRestart) {
+                if (error instanceof KafkaAccessError) kafkaProblem = error.message;
+                metrics.consumerCrashes.inc({ restart: String(willRestart) });
+                logger.error(
+                  { err: error, willRestart },
+                  'consumer failed; uncommitted batches will be redelivered',
+                );
+              },
             },
           },
-        },
-        handle,
-      );
+          handle,
+        );
+      // Kafka refusing access (a wrong password, an untrusted certificate, a denied ACL) is reported, shown by
+      // /readyz and retried: a fix (a rotated Secret, an added ACL) lets the processor in without a restart loop.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          subscription = await subscribe();
+          kafkaProblem = undefined;
+          break;
+        } catch (error) {
+          if (!(error instanceof KafkaAccessError) || stopping) throw error;
+          if (error.message !== kafkaProblem)
+            logger.error({ err: error, problem: error.problem }, error.message);
+          kafkaProblem = error.message;
+          const waitMs = Math.min(30_000, (deps.accessRetryMs ?? 5000) * 2 ** Math.min(attempt, 3));
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, waitMs);
+            wakeRetry = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          if (stopping) return;
+        }
+      }
       subscription.stopped.then(resolveStopped, (error: Error) => {
         assigned = 0;
         rejectStopped(error);
@@ -151,6 +182,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
 
     async stop() {
       stopping = true;
+      wakeRetry?.();
       try {
         await subscription?.stop();
       } finally {

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTransport } from '@scam-detector/transport';
+import {
+  createKafkajsTransport,
+  KafkaAccessError,
+  type KafkaSecurity,
+  readKafkaSecurity,
+} from '@scam-detector/transport';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { countingProducer, createProducerApp, createProducerMetrics } from './app.js';
 import { readProducerConfig } from './config.js';
@@ -11,8 +16,10 @@ import { createEventSource, PROFILES, type ProfileName } from './profiles.js';
 const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 
 let config: ReturnType<typeof readProducerConfig>;
+let security: KafkaSecurity;
 try {
   config = readProducerConfig();
+  security = readKafkaSecurity(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   createLogger('producer').fatal({ problems: error.problems }, error.message);
@@ -69,6 +76,7 @@ const transport = createKafkajsTransport({
   clientId: 'scam-detector-producer',
   logger,
   maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
+  security,
 });
 const abort = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -97,7 +105,21 @@ server.on('error', (error) => {
 server.unref();
 
 try {
-  const producer = countingProducer(await transport.producer(), metrics);
+  // Kafka refusing access (wrong password, untrusted certificate) is reported and retried, not a crash loop.
+  let connection: Awaited<ReturnType<typeof transport.producer>> | undefined;
+  let lastProblem = '';
+  while (!connection) {
+    try {
+      connection = await transport.producer();
+    } catch (error) {
+      if (!(error instanceof KafkaAccessError) || abort.signal.aborted) throw error;
+      if (error.message !== lastProblem) logger.error({ err: error, problem: error.problem }, error.message);
+      lastProblem = error.message;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      if (abort.signal.aborted) process.exit(EXIT.ok);
+    }
+  }
+  const producer = countingProducer(connection, metrics);
   connected = true;
   logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
   const result = await runProducer(

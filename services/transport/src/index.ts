@@ -1,5 +1,6 @@
 export * from './chunk.js';
 export * from './kafkajs.js';
 export * from './memory.js';
+export * from './security.js';
 export * from './types.js';
 export * from './warnings.js';
