@@ -302,9 +302,9 @@ check_ports_free() {
   local p
   local a l
   for l in "$(client_listener)" CONTROLLER SSL; do
-    p=$(config_port "$l")
+    p=$(config_port "$l" || true)
     [[ -n $p ]] || continue
-    a=$(config_addr "$l")
+    a=$(config_addr "$l" || true)
     if port_open "$p" "$a"; then
       die "$a:$p is already in use by another process (another broker? see KAFKA_HOME_DIR)"
     fi
