@@ -62,12 +62,13 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	$(MAKE) test-security || status=1; \
 	$(MAKE) test-e2e || status=1; \
 	$(MAKE) test-k8s || status=1; \
+	$(MAKE) test-monitoring || status=1; \
 	$(MAKE) test-images || status=1; \
 	node_report=; \
 	if [ "$(K8S_NODE_TESTS)" = 1 ]; then $(MAKE) test-k8s-node || status=1; node_report=$(REPORTS)/k8s-node.json; fi; \
 	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
-	  $(REPORTS)/integration.json $(REPORTS)/security.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json \
-	  $$node_report || status=1; \
+	  $(REPORTS)/integration.json $(REPORTS)/security.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json \
+	  $(REPORTS)/monitoring.json $(REPORTS)/images.json $$node_report || status=1; \
 	exit $$status
 
 .PHONY: test-unit
@@ -130,6 +131,17 @@ test-k8s-node: build ## The chart on a real one-node cluster (real pods, DNS, Ne
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)"; exit 1; }
 	$(MAKE) images
 	npx vitest run --project k8s-node --reporter=default --reporter=json --outputFile.json=$(REPORTS)/k8s-node.json
+
+# helm comes from the k8s toolchain (scripts/k8s/build-tools.sh); prometheus and promtool from the Go module proxy.
+.PHONY: test-monitoring
+test-monitoring: build ## Alert rules (promtool check + unit tests) and the Grafana dashboard's queries on a real Prometheus scraping the services on a local broker (Prometheus built on first use)
+	@mkdir -p $(REPORTS)
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up; \
+	scripts/k8s/build-tools.sh; \
+	scripts/prometheus/build.sh; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project monitoring --reporter=default --reporter=json \
+	  --outputFile.json=$(REPORTS)/monitoring.json
 
 ##@ Local Kafka (Apache Kafka 4.3.1 from Maven Central, Java 17; no Docker)
 KAFKA_BROKERS ?= 127.0.0.1:9092
