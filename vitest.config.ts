@@ -109,6 +109,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The chart on a real one-node cluster (scripts/k8s/node/cluster.sh: kubelet, containerd, kube-proxy,
+        // CoreDNS, kube-router's NetworkPolicy firewall) with the images from `make images` and a broker on the
+        // node's bridge address; the global setup starts and stops all of it. Needs root. Build first.
+        extends: true,
+        test: {
+          name: 'k8s-node',
+          include: ['test/k8s-node/**/*.test.ts'],
+          globalSetup: ['test/k8s-node/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

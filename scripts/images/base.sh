@@ -58,7 +58,9 @@ assemble_rootfs() {
   local rootfs=$1 mirror
   mirror=$(apt_mirror)
   log "debootstrap --variant=minbase $SUITE from $mirror"
-  debootstrap --variant=minbase "$SUITE" "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 || {
+  # debootstrap reads COMPONENTS from the environment as the archive's components: `make images` exports
+  # COMPONENTS (our image names), which made it look for a "processor" component. Give it none of ours.
+  env -u COMPONENTS debootstrap --variant=minbase "$SUITE" "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 || {
     tail -n 20 "$cache/debootstrap.log" >&2
     exit 1
   }

@@ -14,7 +14,11 @@
 # Environment (defaults): K8S_API_PORT (6443), K8S_ETCD_PORT (23790), K8S_ETCD_PEER_PORT (23800),
 #   K8S_CONTROLLER_MANAGER_PORT (10357), K8S_SCHEDULER_PORT (10359), K8S_UP_TIMEOUT seconds (120),
 #   K8S_NODE_NAME (kwok-node-0), K8S_NODE_CPU (32), K8S_NODE_MEMORY (256Gi), K8S_NODE_PODS (110),
-#   K8S_ETCD_UNSAFE_NO_FSYNC (true: a throwaway test cluster; set false to keep fsync).
+#   K8S_ETCD_UNSAFE_NO_FSYNC (true: a throwaway test cluster; set false to keep fsync),
+#   K8S_API_ADDR (127.0.0.1: the address the API server binds, advertises and kubeconfigs name),
+#   K8S_KWOK (1; 0 for a real node: no kwok, the `kubernetes` endpoint reconciled on K8S_API_ADDR,
+#   tokens and kubeconfigs for kubelet (node.kubeconfig) and kube-proxy (proxy.kubeconfig), and a
+#   client cert the API server presents to kubelets; scripts/k8s/node/cluster.sh sets these).
 # Everything lives in .cache/k8s/run/: pki/, tokens.csv, *.kubeconfig, etcd/, logs/, pids/.
 set -euo pipefail
 
@@ -26,6 +30,8 @@ ETCD_PORT="${K8S_ETCD_PORT:-23790}"
 ETCD_PEER_PORT="${K8S_ETCD_PEER_PORT:-23800}"
 KCM_PORT="${K8S_CONTROLLER_MANAGER_PORT:-10357}"
 SCHEDULER_PORT="${K8S_SCHEDULER_PORT:-10359}"
+API_ADDR="${K8S_API_ADDR:-127.0.0.1}"
+KWOK="${K8S_KWOK:-1}"
 UP_TIMEOUT="${K8S_UP_TIMEOUT:-120}"
 NODE_NAME="${K8S_NODE_NAME:-kwok-node-0}"
 SERVICE_CIDR=10.96.0.0/16
@@ -38,6 +44,7 @@ PIDS="$RUN/pids"
 ADMIN_KUBECONFIG="$RUN/admin.kubeconfig"
 # Start order; `down` stops in reverse.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+[[ $KWOK == 1 ]] || COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 
 
 kubectl_admin() { "$K8S_BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
@@ -142,7 +149,10 @@ ensure_pki() {
       -keyout "$PKI/ca.key" -out "$PKI/ca.crt" \
       -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
   fi
-  if [[ ! -f $PKI/apiserver.crt ]] || ! openssl x509 -checkend 86400 -noout -in "$PKI/apiserver.crt" >/dev/null; then
+  local san="IP:127.0.0.1,IP:10.96.0.1"
+  [[ $API_ADDR == 127.0.0.1 ]] || san+=",IP:$API_ADDR"
+  if [[ ! -f $PKI/apiserver.crt ]] || ! openssl x509 -checkend 86400 -noout -in "$PKI/apiserver.crt" >/dev/null ||
+    ! openssl x509 -noout -ext subjectAltName -in "$PKI/apiserver.crt" | grep -q "IP Address:$API_ADDR\b"; then
     # 10.96.0.1 is the `kubernetes` Service's address in $SERVICE_CIDR.
     openssl req -new -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" \
       -keyout "$PKI/apiserver.key" -out "$PKI/apiserver.csr" 2>/dev/null
@@ -151,7 +161,7 @@ ensure_pki() {
         echo "basicConstraints=CA:FALSE"
         echo "keyUsage=critical,digitalSignature,keyEncipherment"
         echo "extendedKeyUsage=serverAuth"
-        echo "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+        echo "subjectAltName=$san,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
       ) 2>/dev/null
     rm -f "$PKI/apiserver.csr"
   fi
@@ -175,6 +185,18 @@ ensure_pki() {
       ) 2>/dev/null
     rm -f "$PKI/front-proxy-client.csr"
   fi
+  # The client cert the API server shows a kubelet (logs, exec, port-forward); kubelets trust ca.crt.
+  if [[ $KWOK != 1 ]] && { [[ ! -f $PKI/kubelet-client.crt ]] || ! openssl x509 -checkend 86400 -noout -in "$PKI/kubelet-client.crt" >/dev/null; }; then
+    openssl req -new -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+      -keyout "$PKI/kubelet-client.key" -out "$PKI/kubelet-client.csr" 2>/dev/null
+    openssl x509 -req -in "$PKI/kubelet-client.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+      -days $days -out "$PKI/kubelet-client.crt" -extfile <(
+        echo "basicConstraints=CA:FALSE"
+        echo "keyUsage=critical,digitalSignature,keyEncipherment"
+        echo "extendedKeyUsage=clientAuth"
+      ) 2>/dev/null
+    rm -f "$PKI/kubelet-client.csr"
+  fi
   if [[ ! -f $PKI/sa.key || ! -f $PKI/sa.pub ]]; then
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/sa.key" 2>/dev/null
     openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
@@ -185,6 +207,14 @@ ensure_pki() {
 # Static bearer tokens (--token-auth-file): one per client, random, never committed.
 ensure_tokens() {
   local file="$RUN/tokens.csv"
+  if [[ $KWOK != 1 && -s $file ]] && ! grep -q ",system:kube-proxy," "$file"; then
+    # A real node's kubelet (the Node authorizer wants system:node:<name> in system:nodes) and kube-proxy.
+    (
+      umask 077
+      echo "$(openssl rand -hex 32),system:node:$NODE_NAME,system:node:$NODE_NAME,\"system:nodes\"" >>"$file"
+      echo "$(openssl rand -hex 32),system:kube-proxy,system:kube-proxy," >>"$file"
+    )
+  fi
   [[ -s $file ]] && return 0
   (
     umask 077
@@ -197,6 +227,7 @@ ensure_tokens() {
     } >"$file.tmp"
   )
   mv "$file.tmp" "$file"
+  [[ $KWOK == 1 ]] || ensure_tokens
 }
 
 token_of() { awk -F, -v u="$1" '$2 == u { print $1; exit }' "$RUN/tokens.csv"; }
@@ -213,7 +244,7 @@ kind: Config
 clusters:
 - name: scam-detector-local
   cluster:
-    server: https://127.0.0.1:$API_PORT
+    server: https://$API_ADDR:$API_PORT
     certificate-authority-data: $ca
 users:
 - name: $user
@@ -275,6 +306,10 @@ cmd_up() {
   write_kubeconfig "$RUN/controller-manager.kubeconfig" system:kube-controller-manager
   write_kubeconfig "$RUN/scheduler.kubeconfig" system:kube-scheduler
   write_kubeconfig "$RUN/kwok.kubeconfig" kwok
+  if [[ $KWOK != 1 ]]; then
+    write_kubeconfig "$RUN/node.kubeconfig" "system:node:$NODE_NAME"
+    write_kubeconfig "$RUN/proxy.kubeconfig" system:kube-proxy
+  fi
   local bin=$K8S_BIN_DIR
   up_deadline=$((SECONDS + UP_TIMEOUT))
 
@@ -289,8 +324,16 @@ cmd_up() {
   # --endpoint-reconciler-type none: no kube-proxy and no routable address here, and the default
   # reconciler would log an invalid 127.0.0.1 endpoint for the `kubernetes` Service every 10 s.
   # Admission plugins are the defaults (PodSecurity, ServiceAccount, NamespaceLifecycle, ...).
+  local node_flags=(--endpoint-reconciler-type=none)
+  if [[ $KWOK != 1 ]]; then
+    # A real node: kube-proxy routes the `kubernetes` Service to this endpoint, and the API server
+    # reaches the kubelet (logs, exec, port-forward) with a cert the kubelet trusts.
+    node_flags=(--endpoint-reconciler-type=lease
+      --kubelet-client-certificate="$PKI/kubelet-client.crt" --kubelet-client-key="$PKI/kubelet-client.key"
+      --kubelet-preferred-address-types=InternalIP)
+  fi
   start kube-apiserver "$API_PORT" -- "$bin/kube-apiserver" \
-    --advertise-address=127.0.0.1 --bind-address=127.0.0.1 --secure-port="$API_PORT" \
+    --advertise-address="$API_ADDR" --bind-address="$API_ADDR" --secure-port="$API_PORT" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
     --cert-dir="$RUN/apiserver-certs" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
@@ -303,7 +346,7 @@ cmd_up() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
     --service-cluster-ip-range="$SERVICE_CIDR" \
-    --endpoint-reconciler-type=none \
+    "${node_flags[@]}" \
     --allow-privileged=true \
     --profiling=false
   until_ok kube-apiserver "kube-apiserver /readyz" kubectl_admin get --raw /readyz --request-timeout=2s
@@ -329,6 +372,7 @@ cmd_up() {
     --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" \
     --leader-elect=false
 
+  if [[ $KWOK == 1 ]]; then
   # kwok plays the kubelet of every Node annotated kwok.x-k8s.io/node=fake. Its node IP is
   # loopback so that nothing the API server might dial for a node leaves this machine. HOME
   # points into the run dir so a personal ~/.kwok/kwok.yaml is not merged into its config.
@@ -354,6 +398,7 @@ cmd_up() {
     kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
   until_ok kwok "kwok holding the Lease of node $NODE_NAME" \
     kubectl_admin get lease -n kube-node-lease "$NODE_NAME"
+  fi
   until_ok kube-scheduler "kube-scheduler /readyz" \
     curl -fsSk --max-time 2 "https://127.0.0.1:$SCHEDULER_PORT/readyz"
   until_ok kube-controller-manager "kube-controller-manager /healthz" \
@@ -362,7 +407,11 @@ cmd_up() {
   until_ok kube-controller-manager "ServiceAccount default/default" \
     kubectl_admin get serviceaccount default -n default
 
-  k8s_log "control plane up in $((SECONDS - start_time))s: https://127.0.0.1:$API_PORT, node $NODE_NAME Ready"
+  if [[ $KWOK == 1 ]]; then
+    k8s_log "control plane up in $((SECONDS - start_time))s: https://$API_ADDR:$API_PORT, node $NODE_NAME Ready"
+  else
+    k8s_log "control plane up in $((SECONDS - start_time))s: https://$API_ADDR:$API_PORT (no node yet)"
+  fi
   k8s_log "use it with: eval \"\$($0 env)\""
 }
 

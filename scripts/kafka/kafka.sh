@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A real single-node Apache Kafka (KRaft: broker and controller in one JVM) on 127.0.0.1, without
+# A real single-node Apache Kafka (KRaft: broker and controller in one JVM) on 127.0.0.1 (or the
+# address KAFKA_LISTEN_ADDR names, e.g. a bridge address pods reach), without
 # Docker. The jars come from Maven Central (pom.xml beside this script); jars, config, data, logs
 # and the pid file live under .cache/kafka/ at the repo root.
 #
@@ -15,6 +16,8 @@
 #
 # Environment:
 #   KAFKA_PORT=9092, KAFKA_CONTROLLER_PORT=9093   used when the run dir is first formatted
+#   KAFKA_LISTEN_ADDR=127.0.0.1   address the client listener binds and advertises (the controller
+#                                 stays on 127.0.0.1); also fixed when the run dir is first formatted
 #   KAFKA_PARTITIONS=6                            partitions of the topics created by up/topics
 #   INPUT_TOPIC=calls_raw, OUTPUT_TOPIC=calls_scored, DLQ_TOPIC=calls_dlq
 #   KAFKA_CREATE_TOPICS=true                      false: up/topics create no topic (suites that make their own)
@@ -111,18 +114,22 @@ client_listener() {
 config_port() {
   grep -m1 '^listeners=' "$CONFIG" | grep -oE "[=,]$1://[^,]*" | sed 's/.*://'
 }
+config_addr() {
+  grep -m1 '^listeners=' "$CONFIG" | grep -oE "[=,]$1://[^,]*" | sed 's#^[=,][A-Z_]*://##; s#:[0-9]*$##'
+}
 
 bootstrap() {
   if [[ -f $CONFIG ]]; then
-    echo "127.0.0.1:$(config_port "$(client_listener)")"
+    echo "$(config_addr "$(client_listener)"):$(config_port "$(client_listener)")"
   else
-    echo "127.0.0.1:${KAFKA_PORT:-9092}"
+    echo "${KAFKA_LISTEN_ADDR:-127.0.0.1}:${KAFKA_PORT:-9092}"
   fi
 }
 
 write_config() {
-  local port=${KAFKA_PORT:-9092} cport=${KAFKA_CONTROLLER_PORT:-9093}
+  local port=${KAFKA_PORT:-9092} cport=${KAFKA_CONTROLLER_PORT:-9093} addr=${KAFKA_LISTEN_ADDR:-127.0.0.1}
   [[ $port =~ ^[0-9]+$ && $cport =~ ^[0-9]+$ ]] || die "KAFKA_PORT/KAFKA_CONTROLLER_PORT must be numbers"
+  [[ $addr =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_LISTEN_ADDR must be an IPv4 address of this machine, not '$addr'"
   mkdir -p "$DATA_DIR" "$LOG_DIR"
   case ${KAFKA_SECURITY:-plaintext} in
   plaintext) ;;
@@ -138,8 +145,8 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+listeners=PLAINTEXT://$addr:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://$addr:$port,CONTROLLER://127.0.0.1:$cport
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$DATA_DIR
@@ -259,11 +266,15 @@ check_ports_match_config() {
     [[ -z $want || $want == "$have" ]] ||
       die "$RUN_DIR was formatted for ${pair%%:*} port $have, not $want: run clean, or use another KAFKA_HOME_DIR"
   done
+  have=$(config_addr PLAINTEXT)
+  [[ -z ${KAFKA_LISTEN_ADDR:-} || $KAFKA_LISTEN_ADDR == "$have" ]] ||
+    die "$RUN_DIR was formatted to listen on $have, not $KAFKA_LISTEN_ADDR: run clean, or use another KAFKA_HOME_DIR"
 }
 
 # --- process ----------------------------------------------------------------------------------
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_open <port> [address]
+port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
 # True if $1 is a live kafka.Kafka JVM started with this run dir's config (a zombie's or an
 # unrelated process's cmdline does not match, so a recycled pid is never signalled).
@@ -289,10 +300,13 @@ running_pid() {
 
 check_ports_free() {
   local p
-  for p in "$(config_port "$(client_listener)")" "$(config_port CONTROLLER)" "$(config_port SSL)"; do
+  local a l
+  for l in "$(client_listener)" CONTROLLER SSL; do
+    p=$(config_port "$l" || true)
     [[ -n $p ]] || continue
-    if port_open "$p"; then
-      die "127.0.0.1:$p is already in use by another process (another broker? see KAFKA_HOME_DIR)"
+    a=$(config_addr "$l" || true)
+    if port_open "$p" "$a"; then
+      die "$a:$p is already in use by another process (another broker? see KAFKA_HOME_DIR)"
     fi
   done
 }
@@ -342,22 +356,23 @@ show_log_tail() {
 # Waits until the broker answers a Kafka request (listing topics), not just until its port is open
 # (the port accepts connections before the broker is unfenced and serves requests).
 wait_ready() {
-  local pid=$1 deadline=$(($(now_ms) + START_TIMEOUT * 1000)) port
+  local pid=$1 deadline=$(($(now_ms) + START_TIMEOUT * 1000)) port addr
   port=$(config_port "$(client_listener)")
+  addr=$(config_addr "$(client_listener)")
   while :; do
     if ! is_our_broker "$pid"; then
       rm -f "$PID_FILE"
       show_log_tail
       die "the broker exited during start-up"
     fi
-    if port_open "$port" && LISTED_TOPICS=$(list_topics 2>/dev/null); then
+    if port_open "$port" "$addr" && LISTED_TOPICS=$(list_topics 2>/dev/null); then
       TOPICS_LISTED=true
       return 0
     fi
     if (($(now_ms) > deadline)); then
       show_log_tail
       stop_broker >&2
-      die "the broker did not answer on 127.0.0.1:$port within ${START_TIMEOUT}s (stopped it)"
+      die "the broker did not answer on $addr:$port within ${START_TIMEOUT}s (stopped it)"
     fi
     sleep 0.2
   done

@@ -247,6 +247,17 @@ describe('the rendered chart (default values)', async () => {
     ]);
   });
 
+  it('trains the install-time model with the fixed seed, and every retrain (the CronJob) with a new one', () => {
+    const seedOf = (kind: string) => {
+      const found = templates.find((t) => t.owner.kind === kind && t.owner.metadata.name.includes('trainer'));
+      const container = found?.template.spec.containers[0] as unknown as { args: string[] } | undefined;
+      const args = container?.args ?? [];
+      return args[args.indexOf('--seed') + 1];
+    };
+    expect(seedOf('Job')).toBe('42');
+    expect(seedOf('CronJob')).toBe('random');
+  });
+
   it('keeps the dashboard off any Ingress by default', () => {
     expect(byKind('Ingress')).toHaveLength(0);
     const service = byKind('Service')[0];

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { decodeModel, type Model } from '@scam-detector/core';
+import { ConfigMapWatch } from '@scam-detector/kube';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   coverage,
@@ -16,7 +18,15 @@ import {
   testTransport,
   wrongResults,
 } from '../../services/processor/test/integration/harness.js';
-import { mustRun, namespaceWithRelease, ROOT, run, serviceAccountKubeconfig } from './support.js';
+import {
+  eventually,
+  mustRun,
+  namespaceWithRelease,
+  ROOT,
+  run,
+  serviceAccountKubeconfig,
+  uniqueName,
+} from './support.js';
 
 /**
  * The cluster path end to end, minus the kubelet: the trainer and the processor run as local processes that
@@ -193,5 +203,46 @@ describe('the model ConfigMap between the trainer and a running processor', () =
       interval: 250,
     });
     expect(processor.child.exitCode).toBeNull();
+  });
+
+  it('resumes a watch that ends quietly at once from the last resourceVersion, with no failure reported, and still sees the next change at once', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(process.env.K8S_KUBECONFIG as string);
+    const name = uniqueName('quiet');
+    await mustRun('kubectl', ['create', 'configmap', name, '--namespace', namespace, '--from-literal=v=1']);
+    const failures: unknown[] = [];
+    const resumed: (string | undefined)[] = [];
+    const seen: string[] = [];
+    // The server ends each watch after 2 s, as it (or the client's idle timer) would after minutes of nothing.
+    const watch = new ConfigMapWatch(kc, { namespace, name, watchSeconds: 2 });
+    await watch.start({
+      changed: (cm) => seen.push(cm?.data?.v ?? 'gone'),
+      failed: (error) => failures.push(error),
+      resumed: (version) => resumed.push(version),
+    });
+    try {
+      await eventually('three quiet ends', async () => (resumed.length >= 3 ? true : undefined), 30_000);
+      expect(failures).toEqual([]);
+      expect(seen).toEqual(['1']);
+      // Resumed from where it was, not re-listed: the list would have delivered the ConfigMap again.
+      expect(new Set(resumed).size).toBe(1);
+      const patched = Date.now();
+      await mustRun('kubectl', [
+        'patch',
+        'configmap',
+        name,
+        '--namespace',
+        namespace,
+        '--type',
+        'merge',
+        '-p',
+        '{"data":{"v":"2"}}',
+      ]);
+      await eventually('the change', async () => (seen.includes('2') ? true : undefined), 10_000);
+      expect(Date.now() - patched).toBeLessThan(2_500);
+      expect(failures).toEqual([]);
+    } finally {
+      watch.close();
+    }
   });
 });

@@ -1,5 +1,9 @@
-{{/* The training pod, shared by the install-time Job and the CronJob template that `make retrain` runs. */}}
+{{/* The training pod, shared by the install-time Job and the CronJob template that `make retrain` runs.
+     Called with (dict "root" $ "seed" <seed>): the Job trains with trainer.seed (reproducible installs), the
+     CronJob with trainer.retrainSeed ("random": every retrain learns from new data, so the model changes). */}}
 {{- define "scam-detector.trainerPodTemplate" -}}
+{{- $seed := .seed -}}
+{{- with .root -}}
 metadata:
   labels:
     {{- include "scam-detector.componentLabels" (dict "root" . "component" "trainer") | nindent 4 }}
@@ -24,7 +28,7 @@ spec:
         - {{ .Values.trainer.samples | int64 | quote }}
         {{- end }}
         - --seed
-        - {{ .Values.trainer.seed | int64 | quote }}
+        - {{ $seed | toString | quote }}
         - --out
         - /tmp/model.json
         - --configmap
@@ -57,3 +61,4 @@ spec:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end }}
+{{- end -}}

@@ -85,7 +85,7 @@ async function startDashboard(env: Record<string, string>): Promise<{ child: Chi
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const port = /dashboard on http:\/\/localhost:(\d+)/.exec(output)?.[1];
+      const port = /dashboard listening on port (\d+)/.exec(output)?.[1];
       if (port) resolve(`http://127.0.0.1:${port}`);
     });
     child.once('exit', (code) => reject(new Error(`dashboard exited with ${code}: ${output}`)));

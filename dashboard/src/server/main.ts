@@ -106,7 +106,8 @@ logger.info(
         brokers: config.KAFKA_BROKERS,
         topics: [config.OUTPUT_TOPIC, config.DLQ_TOPIC],
       },
-  `dashboard on ${dashboard.url}`,
+  // It listens on every address (a pod's, a port-forward's), not only localhost: say so, and the port.
+  `dashboard listening on port ${dashboard.port} (all addresses)`,
 );
 
 let shuttingDown = false;

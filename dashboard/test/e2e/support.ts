@@ -78,9 +78,9 @@ export async function startDashboard(
   const running = await startProcess(
     [DASHBOARD_MAIN, '--port', '0', ...args],
     env,
-    /dashboard on http:\/\/localhost:\d+/,
+    /dashboard listening on port \d+/,
   );
-  const port = /dashboard on http:\/\/localhost:(\d+)/.exec(running.output())?.[1];
+  const port = /dashboard listening on port (\d+)/.exec(running.output())?.[1];
   return { ...running, url: `http://127.0.0.1:${port}` };
 }
 

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   type AnyModel,
   BehaviourScorer,
@@ -44,6 +45,13 @@ function fraction(value: string): number {
 
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+/** A whole number, or `random`: a fresh seed each run (a retrain learns from new data), printed with the result. */
+export function seedArgument(value: string): number {
+  if (value === 'random') return randomInt(0, 2 ** 31);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number or "random"');
   return Number(value);
 }
 
@@ -218,9 +226,9 @@ export function registerTrainerCommands(program: Command): void {
       'train the stateless prototype-feature model instead (--samples, --folds, --select-by)',
     )
     .option(
-      '--seed <n>',
-      'seed for the simulated world (or the prototype data, split and folds)',
-      wholeNumber,
+      '--seed <n|random>',
+      'seed for the simulated world (or the prototype data, split and folds); "random" draws a new one (a retrain learns from new data)',
+      seedArgument,
     )
     .option(
       '--days <n>',

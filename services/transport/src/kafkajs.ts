@@ -17,6 +17,7 @@ import {
   Partitioners,
 } from 'kafkajs';
 import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
+import { kafkajsLevel } from './kafkajs-log.js';
 import { explainKafkaError, type KafkaSecurity, PLAINTEXT } from './security.js';
 import type {
   BatchHandler,
@@ -81,10 +82,7 @@ function kafkajsLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry): void => {
       const { message, ...rest } = log;
-      if (level === logLevel.ERROR) child.error(rest, message);
-      else if (level === logLevel.WARN) child.warn(rest, message);
-      else if (level === logLevel.INFO) child.info(rest, message);
-      else child.debug(rest, message);
+      child[kafkajsLevel(level, log)](rest, message);
     };
 }
 
