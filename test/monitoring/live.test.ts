@@ -145,6 +145,7 @@ describe('a real Prometheus scraping the real services on the local broker', () 
       KAFKA_BROKERS: BROKERS.join(','),
       INPUT_TOPIC: topics.input,
       HTTP_PORT: String(producerPort),
+      PRODUCER_PROFILE: 'default',
       PRODUCER_RATE: '100',
     });
     // A few records that cannot be scored, so dead letters by reason have something to show.

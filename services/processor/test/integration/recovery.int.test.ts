@@ -36,7 +36,7 @@ describe('recovery (real broker)', () => {
     // The real producer service, as a process: 24,000 events at 2,000/s.
     const producer = startService(
       PRODUCER_MAIN,
-      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input },
+      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input, PRODUCER_PROFILE: 'default' },
       ['--rate', '2000', '--count', '24000', '--seed', '11'],
     );
     await output.waitFor(3000);
