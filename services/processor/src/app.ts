@@ -5,6 +5,8 @@ export interface ProcessorStatus {
   modelVersion: string | undefined;
   assignedPartitions: number;
   consuming: boolean;
+  /** Why it is not consuming yet: the broker does not answer or topics are missing (it retries). */
+  waiting?: string;
 }
 
 export interface AppDeps {
@@ -28,6 +30,7 @@ export function createApp({ registry, status }: AppDeps): Express {
     const current = status();
     const problems: string[] = [];
     if (!current.modelVersion) problems.push('no valid model loaded');
+    if (current.waiting) problems.push(current.waiting);
     if (!current.consuming) problems.push('not consuming');
     else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
     res.status(problems.length === 0 ? 200 : 503).json({

@@ -1,5 +1,11 @@
 import type { Logger, RejectionReason } from '@scam-detector/core';
-import type { Batch, Subscription, Transport } from '@scam-detector/transport';
+import {
+  type Batch,
+  type Subscription,
+  type Transport,
+  unavailableReason,
+  untilAvailable,
+} from '@scam-detector/transport';
 import type { ProcessorStatus } from './app.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
@@ -26,7 +32,8 @@ export interface ProcessorDeps {
 }
 
 export interface Processor {
-  /** Starts the model source, waits for the first valid model, then joins the group and consumes. */
+  /** Starts the model source, waits for the first valid model, waits for the broker and the topics (input,
+   *  output, dead letters), then joins the group and consumes. Resolves without consuming if stopped first. */
   start(): Promise<void>;
   /** Stops consuming (the batch in flight is committed only if its output was acknowledged), then the
    *  model source. Safe to call before start() has finished. */
@@ -43,6 +50,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const store = new ModelStore();
   let subscription: Subscription | undefined;
   let stopping = false;
+  const abort = new AbortController();
+  /** Why the processor is not consuming yet (broker unreachable, topics missing), for /readyz. */
+  let waiting: string | undefined;
   let assigned = 0;
   let resolveStopped: () => void = () => undefined;
   let rejectStopped: (error: Error) => void = () => undefined;
@@ -103,6 +113,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       modelVersion: store.version,
       assignedPartitions: assigned,
       consuming: subscription !== undefined,
+      ...(waiting ? { waiting } : {}),
     }),
 
     async start() {
@@ -110,38 +121,61 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       if (!store.current) logger.warn('no valid model yet: not consuming until one is loaded');
       await store.ready();
       if (stopping) return;
-      subscription = await transport.consume(
-        {
-          group: options.group,
-          topics: [options.inputTopic],
-          maxBatchRecords: options.maxBatchRecords,
-          concurrency: options.concurrency,
-          listener: {
-            assigned(assignment) {
-              assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
-              metrics.partitions.set(assigned);
-              metrics.lag.reset();
-              logger.info({ assignment }, 'partitions assigned');
-            },
-            rebalancing() {
-              metrics.rebalances.inc();
-              logger.info('group rebalancing');
-            },
-            batchDone(info) {
-              metrics.batchDuration.observe(info.durationMs / 1000);
-              metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
-            },
-            crashed(error, willRestart) {
-              metrics.consumerCrashes.inc({ restart: String(willRestart) });
-              logger.error(
-                { err: error, willRestart },
-                'consumer failed; uncommitted batches will be redelivered',
-              );
+      const topics = [options.inputTopic, options.outputTopic, options.dlqTopic];
+      let said: string | undefined;
+      const consume = () =>
+        transport.consume(
+          {
+            group: options.group,
+            topics: [options.inputTopic],
+            maxBatchRecords: options.maxBatchRecords,
+            concurrency: options.concurrency,
+            listener: {
+              assigned(assignment) {
+                assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
+                metrics.partitions.set(assigned);
+                metrics.lag.reset();
+                logger.info({ assignment }, 'partitions assigned');
+              },
+              rebalancing() {
+                metrics.rebalances.inc();
+                logger.info('group rebalancing');
+              },
+              batchDone(info) {
+                metrics.batchDuration.observe(info.durationMs / 1000);
+                metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
+              },
+              crashed(error, willRestart) {
+                metrics.consumerCrashes.inc({ restart: String(willRestart) });
+                logger.error(
+                  { err: error, willRestart },
+                  'consumer failed; uncommitted batches will be redelivered',
+                );
+              },
             },
           },
+          handle,
+        );
+      subscription = await untilAvailable(
+        async () => {
+          await transport.checkTopics(topics);
+          return consume();
         },
-        handle,
+        {
+          signal: abort.signal,
+          onRetry(error, attempt, delayMs) {
+            waiting = unavailableReason(error);
+            // One line per distinct reason, not one per attempt.
+            if (waiting !== said) logger.warn({ attempt, retry_in_ms: delayMs }, `${waiting}; retrying`);
+            else logger.debug({ attempt, retry_in_ms: delayMs, err: error }, waiting);
+            said = waiting;
+          },
+        },
       );
+      if (said !== undefined && subscription)
+        logger.info({ topics }, 'broker and topics available: consuming');
+      waiting = undefined;
+      if (!subscription) return; // stopped while waiting
       subscription.stopped.then(resolveStopped, (error: Error) => {
         assigned = 0;
         rejectStopped(error);
@@ -151,6 +185,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
 
     async stop() {
       stopping = true;
+      abort.abort();
       try {
         await subscription?.stop();
       } finally {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTransport } from '@scam-detector/transport';
+import { createKafkajsTransport, unavailableReason, untilAvailable } from '@scam-detector/transport';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { countingProducer, createProducerApp, createProducerMetrics } from './app.js';
 import { readProducerConfig } from './config.js';
@@ -87,9 +87,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 const metrics = createProducerMetrics();
 metrics.targetRate.set(opts.rate);
 let connected = false;
-const server = createProducerApp({ registry: metrics.registry, connected: () => connected }).listen(
-  config.HTTP_PORT,
-);
+/** Why it is not producing yet (broker unreachable, topic missing), for /readyz. */
+let waiting: string | undefined;
+const server = createProducerApp({
+  registry: metrics.registry,
+  connected: () => connected,
+  waiting: () => waiting,
+}).listen(config.HTTP_PORT);
 server.on('error', (error) => {
   logger.fatal({ err: error, port: config.HTTP_PORT }, 'cannot listen');
   process.exit(EXIT.failure);
@@ -97,7 +101,29 @@ server.on('error', (error) => {
 server.unref();
 
 try {
-  const producer = countingProducer(await transport.producer(), metrics);
+  // Wait for the broker and the topic (it may be created after this producer starts): the schedule starts
+  // once they are there, so nothing is generated that could not be sent.
+  let said: string | undefined;
+  const connecting = await untilAvailable(
+    async () => {
+      await transport.checkTopics([opts.topic]);
+      return transport.producer();
+    },
+    {
+      signal: abort.signal,
+      onRetry(error, attempt, delayMs) {
+        waiting = unavailableReason(error);
+        if (waiting !== said) logger.warn({ attempt, retry_in_ms: delayMs }, `${waiting}; retrying`);
+        said = waiting;
+      },
+    },
+  );
+  waiting = undefined;
+  if (!connecting) {
+    logger.info({ sent: 0 }, 'done');
+    process.exit(EXIT.ok);
+  }
+  const producer = countingProducer(connecting, metrics);
   connected = true;
   logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
   const result = await runProducer(

@@ -13,6 +13,7 @@ import {
   logLevel,
   Partitioners,
 } from 'kafkajs';
+import { TransportUnavailableError } from './availability.js';
 import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
 import type {
   BatchHandler,
@@ -191,6 +192,61 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     };
   }
 
+  /** One look, no retries, no kafkajs log lines (the caller reports the outcome once, in its own words). */
+  async function checkTopics(topics: readonly string[]): Promise<void> {
+    const admin = new Kafka({
+      clientId: `${options.clientId}-check`,
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw new TransportUnavailableError(
+        'BROKER_UNREACHABLE',
+        `no Kafka broker answers at ${options.brokers.join(',')} (${(error as Error).message})`,
+        [],
+        { cause: error },
+      );
+    }
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic));
+      if (missing.length === 0) {
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+        missing.push(...metadata.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name));
+      }
+      if (missing.length > 0) {
+        throw new TransportUnavailableError(
+          'TOPICS_MISSING',
+          `waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} to exist on ${options.brokers.join(',')}`,
+          missing,
+        );
+      }
+    } catch (error) {
+      if (error instanceof TransportUnavailableError) throw error;
+      const protocol = (error as { type?: string }).type;
+      throw protocol === 'UNKNOWN_TOPIC_OR_PARTITION' || protocol === 'LEADER_NOT_AVAILABLE'
+        ? new TransportUnavailableError(
+            'TOPICS_MISSING',
+            `waiting for topics ${topics.join(', ')} to be ready`,
+            [...topics],
+            { cause: error },
+          )
+        : new TransportUnavailableError(
+            'BROKER_UNREACHABLE',
+            `the Kafka broker at ${options.brokers.join(',')} does not answer (${(error as Error).message})`,
+            [],
+            { cause: error },
+          );
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   async function consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Subscription> {
     const listener = consumeOptions.listener ?? {};
     const maxBatchRecords = consumeOptions.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
@@ -230,11 +286,18 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       }
     });
 
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: [...consumeOptions.topics],
-      fromBeginning: consumeOptions.fromBeginning ?? true,
-    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: [...consumeOptions.topics],
+        fromBeginning: consumeOptions.fromBeginning ?? true,
+      });
+    } catch (error) {
+      // Nothing of a failed start may linger: the caller retries (untilAvailable) with a new consumer.
+      await consumer.disconnect().catch(() => undefined);
+      await output.close().catch(() => undefined);
+      throw error;
+    }
 
     const commitIntervalMs = options.commitIntervalMs ?? 0;
     const throttledCommits = commitIntervalMs > 0;
@@ -349,6 +412,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
   }
 
   return {
+    checkTopics,
     producer: createProducer,
     consume,
     async close() {

@@ -107,6 +107,13 @@ export interface Producer {
 }
 
 export interface Transport {
+  /**
+   * One quick look (no retries): resolves when a broker answers and every topic exists with a leader for each
+   * partition; rejects with a `TransportUnavailableError` saying which of the two is missing. Services call it
+   * through `untilAvailable` before they consume or produce, so that they wait for a broker or a topic that is
+   * not there yet (Strimzi creates topics some time after Kafka is ready) instead of failing.
+   */
+  checkTopics(topics: readonly string[]): Promise<void>;
   producer(): Promise<Producer>;
   consume(options: ConsumeOptions, handler: BatchHandler): Promise<Subscription>;
   /** Stops every consumer and producer this transport made. */
