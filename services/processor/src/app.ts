@@ -7,7 +7,13 @@ export interface ProcessorStatus {
   consuming: boolean;
   /** Why it is not consuming yet: the broker does not answer or topics are missing (it retries). */
   waiting?: string;
+  /** While consuming: milliseconds since the broker last answered the consumer. */
+  sinceAnswerMs?: number;
 }
+
+/** A consumer fetches at least every second (an idle fetch waits 1 s) and heartbeats every 3 s: no answer for
+ *  this long means the link to the broker is cut, whatever the last lag said. */
+export const NO_ANSWER_NOT_READY_MS = 15_000;
 
 export interface AppDeps {
   registry: Registry;
@@ -33,6 +39,9 @@ export function createApp({ registry, status }: AppDeps): Express {
     if (current.waiting) problems.push(current.waiting);
     if (!current.consuming) problems.push('not consuming');
     else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
+    if (current.sinceAnswerMs !== undefined && current.sinceAnswerMs > NO_ANSWER_NOT_READY_MS) {
+      problems.push(`no answer from Kafka for ${Math.round(current.sinceAnswerMs / 1000)} s`);
+    }
     res.status(problems.length === 0 ? 200 : 503).json({
       ready: problems.length === 0,
       problems,

@@ -5,6 +5,8 @@ export function createProcessorMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  /** Read at every scrape: seconds since the broker last answered (the processor sets the source). */
+  let secondsSinceAnswer: () => number = () => -1;
   return {
     registry,
     eventsIn: new Counter({
@@ -63,6 +65,18 @@ export function createProcessorMetrics() {
       labelNames: ['restart'],
       registers,
     }),
+    sinceAnswer: new Gauge({
+      name: 'processor_kafka_seconds_since_answer',
+      help: 'Seconds since the broker last answered the consumer (fetch, heartbeat, commit); -1 before the first answer. High: the consumer is cut off and processor_consumer_lag is stale.',
+      registers,
+      collect() {
+        this.set(secondsSinceAnswer());
+      },
+    }),
+    /** Where processor_kafka_seconds_since_answer reads its value. */
+    onSinceAnswer(source: () => number): void {
+      secondsSinceAnswer = source;
+    },
     modelInfo: new Gauge({
       name: 'processor_model_info',
       help: 'The model version serving (value 1).',

@@ -53,6 +53,14 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const abort = new AbortController();
   /** Why the processor is not consuming yet (broker unreachable, topics missing), for /readyz. */
   let waiting: string | undefined;
+  /** When the broker last answered the consumer (clock ms), once it has. */
+  let lastAnswerMs: number | undefined;
+  const sinceAnswerMs = (): number | undefined =>
+    lastAnswerMs === undefined ? undefined : clock() - lastAnswerMs;
+  metrics.onSinceAnswer(() => {
+    const since = sinceAnswerMs();
+    return since === undefined ? -1 : since / 1000;
+  });
   let assigned = 0;
   let resolveStopped: () => void = () => undefined;
   let rejectStopped: (error: Error) => void = () => undefined;
@@ -114,6 +122,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       assignedPartitions: assigned,
       consuming: subscription !== undefined,
       ...(waiting ? { waiting } : {}),
+      ...(subscription && sinceAnswerMs() !== undefined ? { sinceAnswerMs: sinceAnswerMs() } : {}),
     }),
 
     async start() {

@@ -276,6 +276,10 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       listener.assigned?.(assignment);
     });
     consumer.on(consumer.events.REBALANCING, () => listener.rebalancing?.());
+    if (listener.answered) {
+      const answered = listener.answered.bind(listener);
+      consumer.on(consumer.events.REQUEST, () => answered());
+    }
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
       listener.crashed?.(error, event.payload.restart);

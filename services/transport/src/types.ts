@@ -70,6 +70,9 @@ export interface ConsumerListener {
     durationMs: number;
     lag: number;
   }): void;
+  /** The broker answered one of this consumer's requests (fetch, heartbeat, commit...): the link works.
+   *  Frequent (every request): keep it cheap. */
+  answered?(): void;
   /** The consumer failed; `willRestart` says whether the adapter restarts it by itself. */
   crashed?(error: Error, willRestart: boolean): void;
 }

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createTopics } from '@scam-detector/transport';
+import { vi } from 'vitest';
 import { KAFKA_SH } from './harness.js';
 
 const run = promisify(execFile);
@@ -78,15 +80,20 @@ export async function extraBroker(options: ExtraBrokerOptions): Promise<ExtraBro
   return {
     bootstrap: `127.0.0.1:${options.port}`,
     up: async () => {
-      // `up` is idempotent; on a loaded machine a just-started broker can time out its first topic creation
-      // ("Timed out waiting for a node assignment"), which a second `up` completes.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await kafka('up');
-          return;
-        } catch (error) {
-          if (attempt === 3) throw error;
-        }
+      // On a loaded machine kafka.sh's topic tool (a JVM with short timeouts) can give up on a broker that has
+      // just started ("Timed out waiting for a node assignment") although the broker is up: then create the
+      // topics through kafkajs, which waits for their leaders.
+      try {
+        await kafka('up');
+      } catch (error) {
+        await kafka('status').catch(() => {
+          throw error;
+        });
+        const { input, output, dlq } = options.topics;
+        await vi.waitFor(() => createTopics([`127.0.0.1:${options.port}`], [input, output, dlq], 6), {
+          timeout: 120_000,
+          interval: 1000,
+        });
       }
     },
     down: async () => {
