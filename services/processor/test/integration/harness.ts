@@ -172,6 +172,8 @@ export interface ChildService {
   /** The HTTP port the service reported, once it did. */
   port(): Promise<number>;
   metric(name: string): Promise<number>;
+  /** The sum of processor_consumer_lag over partitions. */
+  lagTotal(): Promise<number>;
   readyz(): Promise<{
     ready: boolean;
     assigned_partitions: number;
@@ -252,6 +254,13 @@ export function startService(
       const text = await (await fetch(`http://127.0.0.1:${await port()}/metrics`)).text();
       const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
       return line ? Number(line.split(' ').at(-1)) : 0;
+    },
+    async lagTotal() {
+      const text = await (await fetch(`http://127.0.0.1:${await port()}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('processor_consumer_lag{'))
+        .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
     },
     async readyz() {
       return (await (await fetch(`http://127.0.0.1:${await port()}/readyz`)).json()) as Awaited<
