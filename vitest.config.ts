@@ -14,6 +14,9 @@ export default defineConfig({
     },
   },
   test: {
+    // expect.poll awaits a condition; a loaded 2-core machine can take seconds where an idle one takes
+    // milliseconds, so a poll gives up only after 15 s (a passing poll returns as soon as it holds).
+    expect: { poll: { timeout: 15_000 } },
     projects: [
       {
         // The dashboard's server: aggregates, parsing, replay, the HTTP API and the SSE stream, in-process.
@@ -51,7 +54,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['services/*/test/**/*.test.ts'],
+          include: ['services/*/test/**/*.test.ts', 'test/docs/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
         },

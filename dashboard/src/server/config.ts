@@ -28,7 +28,7 @@ Serves the live dashboard. Reads OUTPUT_TOPIC and DLQ_TOPIC from KAFKA_BROKERS, 
   --port N        listen here (PORT, default 8080)
   -h, --help      print this help
 
-Every setting is an environment variable; see the README's configuration table.`;
+Every setting is an environment variable; see docs/configuration.md.`;
 
 /** Reads the environment, then lets the command line win over it. Throws ConfigError naming every bad value. */
 export function readDashboardConfig(argv: readonly string[], env: Record<string, string | undefined>) {

@@ -51,7 +51,7 @@ const services = [
   [
     'process',
     'processor',
-    'score calls_raw into calls_scored and the DLQ, configured by environment (see README)',
+    'score calls_raw into calls_scored and the DLQ, configured by environment (see docs/configuration.md)',
   ],
   [
     'dashboard',

@@ -3,7 +3,7 @@ import { ErrorCodes, ScamDetectorError } from './errors.js';
 /**
  * Every environment variable any service reads is declared once, in settings.ts, with its type, default and
  * documentation. Services read their share at start-up; every problem is listed at once, each naming its
- * variable; the result is frozen. The README table and the Helm chart are checked against the declaration.
+ * variable; the result is frozen. The configuration table (docs/configuration.md) and the Helm chart are checked against the declaration.
  */
 export type ServiceName = 'trainer' | 'producer' | 'processor' | 'dashboard';
 

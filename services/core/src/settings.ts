@@ -3,7 +3,7 @@ import { DEFAULT_TOPICS } from './contract.js';
 
 /**
  * The one declaration of every environment variable the services read. Each service picks its share with
- * `settingsFor(service)`; the README's configuration table and the Helm chart's env are tested against this.
+ * `settingsFor(service)`; the configuration table (docs/configuration.md) and the Helm chart's env are tested against this.
  */
 export const SETTINGS = {
   LOG_LEVEL: {

@@ -2,11 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ROOT, run } from './support.js';
 
-const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-const clusterSection = readme.slice(
-  readme.indexOf('## Run it on Kubernetes'),
-  readme.indexOf('\n## ', readme.indexOf('## Run it on Kubernetes') + 5),
-);
+/** The Kubernetes guide, where every cluster command is spelled out. */
+const clusterSection = readFileSync(`${ROOT}docs/kubernetes.md`, 'utf8');
 const oneLine = (text: string) =>
   text
     .replace(/\\\n\s*/g, '')
@@ -24,7 +21,7 @@ async function recipe(target: string): Promise<string[]> {
     .filter((line) => line.length > 0 && !line.startsWith('make['));
 }
 
-describe("the README's cluster commands", () => {
+describe("docs/kubernetes.md's cluster commands", () => {
   it('names only make targets that exist', async () => {
     const targets = [...clusterSection.matchAll(/`?make ([a-z][a-z0-9-]+)/g)].map((m) => m[1] as string);
     expect(targets).toEqual(
@@ -44,7 +41,7 @@ describe("the README's cluster commands", () => {
   );
 
   it('lists the commands make kind-up runs, in order', async () => {
-    // Sub-makes run even under -n: what `make images` runs is listed as `make images` in the README.
+    // Sub-makes run even under -n: what `make images` runs is listed as `make images` in the guide.
     const images = new Set(await recipe('images'));
     const commands = (await recipe('kind-up')).map((c) => (images.has(c) ? 'make images' : c));
     const section = oneLine(clusterSection);

@@ -3,12 +3,12 @@ import { defaultFor, SETTINGS, type ServiceName, type Setting } from '@scam-dete
 import { describe, expect, it } from 'vitest';
 
 /**
- * The README's configuration table is generated from settings.ts, the one declaration of every environment
- * variable, so it cannot drift. After changing a setting: `UPDATE_README=1 npx vitest run --project unit
- * readme-config && npx biome format --write README.md` rewrites the table between its markers (Biome then pads
- * its columns; the comparison ignores padding).
+ * The configuration table (docs/configuration.md) is generated from settings.ts, the one declaration of every
+ * environment variable, so it cannot drift. After changing a setting: `UPDATE_DOCS=1 npx vitest run --project
+ * unit docs-config && npx biome format --write docs/configuration.md` rewrites the table between its markers
+ * (Biome then pads its columns; the comparison ignores padding).
  */
-const README = new URL('../../../README.md', import.meta.url);
+const DOC = new URL('../../../docs/configuration.md', import.meta.url);
 const START = '<!-- settings-table:start (generated from services/core/src/settings.ts) -->';
 const END = '<!-- settings-table:end -->';
 
@@ -46,20 +46,20 @@ const cells = (table: string): string[][] =>
         .map((cell) => cell.trim().replace(/^-{3,}$/, '---')),
     );
 
-describe('README configuration table', () => {
+describe('the configuration table in docs/configuration.md', () => {
   it('lists every environment variable of settings.ts with its default, readers and meaning', () => {
-    const readme = readFileSync(README, 'utf8');
-    const start = readme.indexOf(START);
-    const end = readme.indexOf(END);
-    expect(start, 'README has the settings-table markers').toBeGreaterThan(-1);
+    const doc = readFileSync(DOC, 'utf8');
+    const start = doc.indexOf(START);
+    const end = doc.indexOf(END);
+    expect(start, 'docs/configuration.md has the settings-table markers').toBeGreaterThan(-1);
     expect(end).toBeGreaterThan(start);
-    const current = readme.slice(start + START.length, end).trim();
+    const current = doc.slice(start + START.length, end).trim();
     const expected = settingsTable();
     if (
-      process.env.UPDATE_README === '1' &&
+      process.env.UPDATE_DOCS === '1' &&
       JSON.stringify(cells(current)) !== JSON.stringify(cells(expected))
     ) {
-      writeFileSync(README, `${readme.slice(0, start + START.length)}\n${expected}\n${readme.slice(end)}`);
+      writeFileSync(DOC, `${doc.slice(0, start + START.length)}\n${expected}\n${doc.slice(end)}`);
       return;
     }
     expect(cells(current)).toEqual(cells(expected));
