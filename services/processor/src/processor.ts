@@ -146,6 +146,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 metrics.lag.reset();
                 logger.info({ assignment }, 'partitions assigned');
               },
+              answered() {
+                lastAnswerMs = clock();
+              },
               rebalancing() {
                 metrics.rebalances.inc();
                 logger.info('group rebalancing');

@@ -277,8 +277,16 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     });
     consumer.on(consumer.events.REBALANCING, () => listener.rebalancing?.());
     if (listener.answered) {
+      // Fetch responses, heartbeats and commits are the broker answering (kafkajs's REQUEST event is not
+      // emitted for a consumer's connections).
       const answered = listener.answered.bind(listener);
-      consumer.on(consumer.events.REQUEST, () => answered());
+      for (const event of [
+        consumer.events.FETCH,
+        consumer.events.HEARTBEAT,
+        consumer.events.COMMIT_OFFSETS,
+      ]) {
+        consumer.on(event, () => answered());
+      }
     }
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
