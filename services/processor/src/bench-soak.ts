@@ -73,6 +73,10 @@ const kafkaEnv = {
   LOG_LEVEL: 'warn',
 };
 const services = new Map<string, ChildProcess>();
+// Whatever happens to this script, the services it started go with it.
+process.on('exit', () => {
+  for (const child of services.values()) child.kill('SIGKILL');
+});
 const start = (name: string, main: string, args: string[], extra: Record<string, string> = {}) => {
   const child = spawn(process.execPath, [resolve(REPO, main), ...args], {
     env: { ...kafkaEnv, ...extra },
@@ -188,8 +192,14 @@ while (elapsedS() < durationS) {
     log(`restarting the broker: ${restartCmd}`);
     const [cmd, ...args] = restartCmd.split(' ');
     const before = elapsedS();
-    await run(cmd as string, args, { env, timeout: 600_000 });
-    log(`broker back after ${(elapsedS() - before).toFixed(1)} s`);
+    try {
+      // A loaded machine can take minutes to start a broker JVM: give kafka.sh time before it gives up.
+      await run(cmd as string, args, { env: { KAFKA_START_TIMEOUT: '300', ...env }, timeout: 600_000 });
+      log(`broker back after ${(elapsedS() - before).toFixed(1)} s`);
+    } catch (error) {
+      failures.push(`broker restart failed: ${(error as Error).message.split('\n').at(-2) ?? ''}`);
+      log(`broker restart FAILED: ${(error as Error).message}`);
+    }
     faults.push({ fault: 'broker restart', endedAtS: elapsedS() });
   }
   await sleep(500);

@@ -128,7 +128,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     async start() {
       await modelSource.start(onModel);
       if (!store.current) logger.warn('no valid model yet: not consuming until one is loaded');
-      await store.ready();
+      // A stop while waiting for the first model ends the wait (start() then resolves without consuming).
+      const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve()));
+      await Promise.race([store.ready(), aborted]);
       if (stopping) return;
       const topics = [options.inputTopic, options.outputTopic, options.dlqTopic];
       let said: string | undefined;

@@ -65,7 +65,7 @@ export async function extraBroker(options: ExtraBrokerOptions): Promise<ExtraBro
     KAFKA_PORT: String(options.port),
     KAFKA_CONTROLLER_PORT: String(options.controllerPort),
     KAFKA_HEAP_OPTS: '-Xms256m -Xmx512m',
-    KAFKA_START_TIMEOUT: '120',
+    KAFKA_START_TIMEOUT: '300', // seconds; ~15 s on a quiet machine, minutes on an overloaded one
     INPUT_TOPIC: options.topics.input,
     OUTPUT_TOPIC: options.topics.output,
     DLQ_TOPIC: options.topics.dlq,
