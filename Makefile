@@ -56,11 +56,12 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=$(REPORTS)/unit.json || status=1; \
 	$(MAKE) test-dashboard || status=1; \
 	$(MAKE) test-integration || status=1; \
+	$(MAKE) test-security || status=1; \
 	$(MAKE) test-e2e || status=1; \
 	$(MAKE) test-k8s || status=1; \
 	$(MAKE) test-images || status=1; \
 	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
-	  $(REPORTS)/integration.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json || status=1; \
+	  $(REPORTS)/integration.json $(REPORTS)/security.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json || status=1; \
 	exit $$status
 
 .PHONY: test-unit
@@ -79,6 +80,17 @@ test-integration: build ## Pipeline tests on a real Kafka broker: starts it if i
 	scripts/toxiproxy/build.sh >/dev/null; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project integration --reporter=default --reporter=json \
 	  --outputFile.json=$(REPORTS)/integration.json
+
+.PHONY: test-security
+test-security: build ## Kafka security on a second local broker (SASL_SSL + mutual TLS + the chart's ACLs): the pipeline end to end, every denial, every clear error; starts and stops it
+	@mkdir -p $(REPORTS)
+	@export KAFKA_HOME_DIR=$(KAFKA_SECURE_HOME) KAFKA_SECURITY=sasl_ssl KAFKA_PORT=$(KAFKA_SECURE_PORT) \
+	  KAFKA_CONTROLLER_PORT=$(KAFKA_SECURE_CONTROLLER_PORT) KAFKA_TLS_PORT=$(KAFKA_SECURE_TLS_PORT) KAFKA_CREATE_TOPICS=false; \
+	if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up; \
+	KAFKA_SECURE_HOME=$(KAFKA_SECURE_HOME) KAFKA_SECURE_BROKERS=127.0.0.1:$(KAFKA_SECURE_PORT) \
+	  KAFKA_SECURE_TLS_BROKERS=127.0.0.1:$(KAFKA_SECURE_TLS_PORT) npx vitest run --project security \
+	  --reporter=default --reporter=json --outputFile.json=$(REPORTS)/security.json
 
 .PHONY: test-dashboard
 test-dashboard: ## Dashboard unit tests (server, in-process) and component tests (simulated DOM)
@@ -108,6 +120,11 @@ test-k8s: build ## Chart, RBAC and ConfigMap tests on a real Kubernetes control 
 
 ##@ Local Kafka (Apache Kafka 4.3.1 from Maven Central, Java 17; no Docker)
 KAFKA_BROKERS ?= 127.0.0.1:9092
+# The secured broker of `make test-security` (KAFKA_SECURITY=sasl_ssl): its own run dir and ports.
+KAFKA_SECURE_HOME ?= .cache/kafka/run-secure
+KAFKA_SECURE_PORT ?= 9192
+KAFKA_SECURE_CONTROLLER_PORT ?= 9193
+KAFKA_SECURE_TLS_PORT ?= 9194
 
 .PHONY: kafka-up
 kafka-up: ## Start the local broker (idempotent) and create calls_raw, calls_scored, calls_dlq
@@ -160,6 +177,20 @@ bench-poison: build ## Poison at scale: 10 % invalid events in 10,000 events/s v
 	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
 	scripts/kafka/kafka.sh up >&2; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench-poison.js
+
+.PHONY: bench-security
+bench-security: build ## Drain figure over plain text and over SASL_SSL (two local brokers, same run): JSON lines
+	@test -f $(MODEL) || $(MAKE) train
+	@secure() { KAFKA_HOME_DIR=$(KAFKA_SECURE_HOME) KAFKA_SECURITY=sasl_ssl KAFKA_PORT=$(KAFKA_SECURE_PORT) \
+	  KAFKA_CONTROLLER_PORT=$(KAFKA_SECURE_CONTROLLER_PORT) KAFKA_TLS_PORT=$(KAFKA_SECURE_TLS_PORT) scripts/kafka/kafka.sh "$$@"; }; \
+	stop=""; \
+	scripts/kafka/kafka.sh status >/dev/null 2>&1 || stop="scripts/kafka/kafka.sh down;"; \
+	secure status >/dev/null 2>&1 || stop="$$stop secure down;"; \
+	trap "$$stop" EXIT INT TERM; \
+	scripts/kafka/kafka.sh up >&2; \
+	secure up >&2; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) KAFKA_SECURE_BROKERS=127.0.0.1:$(KAFKA_SECURE_PORT) KAFKA_SECURE_HOME=$(KAFKA_SECURE_HOME) \
+	  MODEL_PATH=$(MODEL) node services/processor/dist/bench-security.js
 
 ##@ Model
 .PHONY: train

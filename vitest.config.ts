@@ -73,6 +73,18 @@ export default defineConfig({
         },
       },
       {
+        // Against the secured local broker (scripts/kafka/kafka.sh with KAFKA_SECURITY=sasl_ssl; `make test-security`
+        // starts it): SASL_SSL, mutual TLS, and the chart's ACLs (charts/scam-detector/kafka-acls.json). Build first.
+        extends: true,
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Against a real Kubernetes control plane built from source (scripts/k8s/control-plane.sh), with real
         // helm and kind binaries; the global setup starts it and installs the Strimzi and KEDA CRDs.
         extends: true,

@@ -20,10 +20,21 @@
 #                      first; clients bootstrapping through the proxy are then told to stay on it
 #   KAFKA_PARTITIONS=6                            partitions of the topics created by up/topics
 #   INPUT_TOPIC=calls_raw, OUTPUT_TOPIC=calls_scored, DLQ_TOPIC=calls_dlq
+#   KAFKA_CREATE_TOPICS=true                      false: up/topics create no topic (suites that make their own)
 #   KAFKA_HOME_DIR     run dir, default .cache/kafka/run (set it to run a second, isolated broker)
 #   KAFKA_HEAP_OPTS    broker heap, default "-Xms512m -Xmx1g"
 #   KAFKA_START_TIMEOUT seconds `up` waits for the broker to answer, default 60
 #   KAFKA_JAVA         Java 17+ binary, default /usr/bin/java
+#   KAFKA_SECURITY     plaintext (default) or sasl_ssl, used when the run dir is first formatted. sasl_ssl: a
+#                      SASL_SSL listener (SCRAM-SHA-512) on KAFKA_PORT, a mutual-TLS listener on KAFKA_TLS_PORT
+#                      (default KAFKA_PORT+2; the certificate's CN is the user), StandardAuthorizer with
+#                      allow.everyone.if.no.acl.found=false and super user admin. The controller listener stays
+#                      plain text on 127.0.0.1 (its ANONYMOUS principal is the broker itself talking to its own
+#                      controller, so it is a super user; it serves no produce or fetch). A CA, the broker's
+#                      certificate and one certificate + random SCRAM password per user (admin, producer,
+#                      processor, dashboard) are made with openssl under <run dir>/tls and <run dir>/users,
+#                      mode 0600; nothing secret is committed. ACLs are the caller's (the security suite creates
+#                      them from charts/scam-detector/kafka-acls.json, the chart's own declaration).
 set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -91,15 +102,22 @@ run_tool() {
 
 is_formatted() { [[ -f $DATA_DIR/meta.properties && -f $CONFIG ]]; }
 
-# Port of a listener (PLAINTEXT or CONTROLLER) in the generated config: after formatting, the
+SECURE_USERS=(admin producer processor dashboard)
+
+# The listener clients bootstrap from: PLAINTEXT, or SASL_SSL for a run dir formatted with KAFKA_SECURITY=sasl_ssl.
+client_listener() {
+  if [[ -f $CONFIG ]] && grep -q '^listeners=SASL_SSL://' "$CONFIG"; then echo SASL_SSL; else echo PLAINTEXT; fi
+}
+
+# Port of a listener (PLAINTEXT, SASL_SSL, SSL or CONTROLLER) in the generated config: after formatting, the
 # config is the truth, so `topics`, `status` etc. need no env to find a broker on other ports.
 config_port() {
-  grep -m1 '^listeners=' "$CONFIG" | grep -o "$1://[^,]*" | sed 's/.*://'
+  grep -m1 '^listeners=' "$CONFIG" | grep -oE "[=,]$1://[^,]*" | sed 's/.*://'
 }
 
 bootstrap() {
   if [[ -f $CONFIG ]]; then
-    echo "127.0.0.1:$(config_port PLAINTEXT)"
+    echo "127.0.0.1:$(config_port "$(client_listener)")"
   else
     echo "127.0.0.1:${KAFKA_PORT:-9092}"
   fi
@@ -119,6 +137,14 @@ write_config() {
     protocols+=",PROXIED:PLAINTEXT"
   fi
   mkdir -p "$DATA_DIR" "$LOG_DIR"
+  case ${KAFKA_SECURITY:-plaintext} in
+  plaintext) ;;
+  sasl_ssl)
+    write_secure_config "$port" "$cport"
+    return 0
+    ;;
+  *) die "KAFKA_SECURITY must be plaintext or sasl_ssl, not '${KAFKA_SECURITY}'" ;;
+  esac
   cat >"$CONFIG" <<EOF
 $CONFIG_HEADER: single-node KRaft broker+controller for local runs and tests
 process.roles=broker,controller
@@ -143,17 +169,104 @@ auto.create.topics.enable=false
 EOF
 }
 
+# --- the secured mode (KAFKA_SECURITY=sasl_ssl) -------------------------------------------------
+
+TLS_DIR="$RUN_DIR/tls"
+USERS_DIR="$RUN_DIR/users"
+
+# A CA, the broker's certificate (SAN 127.0.0.1, localhost) and for each user a client
+# certificate (CN=<user>) and a random SCRAM password. Keys unencrypted PKCS#8 (what Kafka's PEM store reads).
+make_credentials() {
+  local u
+  (
+    umask 077
+    mkdir -p "$TLS_DIR" "$USERS_DIR"
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=scam-detector-test-ca" \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=broker" -keyout broker.key -out broker.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile broker.ext \
+      -out broker.crt 2>/dev/null
+    cat broker.key broker.crt >broker.pem
+    for u in "${SECURE_USERS[@]}"; do
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=$u" -keyout "$u.key" -out "$u.csr" 2>/dev/null
+      printf 'extendedKeyUsage=clientAuth\n' >"$u.ext"
+      openssl x509 -req -in "$u.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile "$u.ext" \
+        -out "$u.crt" 2>/dev/null
+      openssl rand -hex 24 | tr -d '\n' >"$USERS_DIR/$u.password"
+    done
+    rm -f ./*.csr ./*.ext
+  ) || die "openssl could not make the test certificates in $TLS_DIR"
+}
+
+write_secure_config() {
+  local port=$1 cport=$2 tport=${KAFKA_TLS_PORT:-$(($1 + 2))}
+  [[ $tport =~ ^[0-9]+$ ]] || die "KAFKA_TLS_PORT must be a number"
+  command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+  make_credentials
+  local admin_password
+  admin_password=$(<"$USERS_DIR/admin.password")
+  (
+    umask 077
+    cat >"$CONFIG" <<EOF
+$CONFIG_HEADER: single-node KRaft broker+controller, SASL_SSL + mutual TLS + ACLs (KAFKA_SECURITY=sasl_ssl)
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$cport
+controller.listener.names=CONTROLLER
+listeners=SASL_SSL://127.0.0.1:$port,SSL://127.0.0.1:$tport,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=SASL_SSL://127.0.0.1:$port,SSL://127.0.0.1:$tport,CONTROLLER://127.0.0.1:$cport
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_password";
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+listener.name.ssl.ssl.client.auth=required
+ssl.principal.mapping.rules=RULE:^CN=([a-zA-Z0-9._-]+)(,.*)?\$/\$1/,DEFAULT
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:ANONYMOUS
+log.dirs=$DATA_DIR
+num.partitions=6
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+EOF
+  )
+}
+
 format_storage() {
   log "formatting storage in $DATA_DIR"
-  local cluster_id
+  local cluster_id scram=() u
   cluster_id=$(run_tool kafka.tools.StorageTool random-uuid | tail -n1)
-  run_tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CONFIG" >"$LOG_DIR/format.log"
+  if [[ $(client_listener) == SASL_SSL ]]; then
+    for u in "${SECURE_USERS[@]}"; do
+      scram+=(--add-scram "SCRAM-SHA-512=[name=$u,password=$(<"$USERS_DIR/$u.password")]")
+    done
+  fi
+  run_tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CONFIG" "${scram[@]}" \
+    >"$LOG_DIR/format.log"
 }
 
 # Changing ports of an already formatted run dir would silently be ignored: say so instead.
 check_ports_match_config() {
   local pair want have
-  for pair in "PLAINTEXT:${KAFKA_PORT:-}" "CONTROLLER:${KAFKA_CONTROLLER_PORT:-}"; do
+  local want_security=${KAFKA_SECURITY:-} have_security
+  have_security=$(client_listener)
+  [[ -z $want_security || ${want_security^^} == "$have_security" ]] ||
+    die "$RUN_DIR was formatted for $have_security, not ${want_security^^}: run clean, or use another KAFKA_HOME_DIR"
+  for pair in "$have_security:${KAFKA_PORT:-}" "CONTROLLER:${KAFKA_CONTROLLER_PORT:-}"; do
     want=${pair#*:}
     have=$(config_port "${pair%%:*}")
     [[ -z $want || $want == "$have" ]] ||
@@ -189,7 +302,8 @@ running_pid() {
 
 check_ports_free() {
   local p
-  for p in "$(config_port PLAINTEXT)" "$(config_port CONTROLLER)"; do
+  for p in "$(config_port "$(client_listener)")" "$(config_port CONTROLLER)" "$(config_port SSL)"; do
+    [[ -n $p ]] || continue
     if port_open "$p"; then
       die "127.0.0.1:$p is already in use by another process (another broker? see KAFKA_HOME_DIR)"
     fi
@@ -242,7 +356,7 @@ show_log_tail() {
 # (the port accepts connections before the broker is unfenced and serves requests).
 wait_ready() {
   local pid=$1 deadline=$(($(now_ms) + START_TIMEOUT * 1000)) port
-  port=$(config_port PLAINTEXT)
+  port=$(config_port "$(client_listener)")
   while :; do
     if ! is_our_broker "$pid"; then
       rm -f "$PID_FILE"
@@ -287,7 +401,17 @@ stop_broker() {
 # Short client timeouts so a probe of a broker that is still starting fails fast and is retried.
 write_admin_config() {
   [[ -f $ADMIN_CONFIG ]] && return 0
-  printf '%s\n' "request.timeout.ms=5000" "default.api.timeout.ms=8000" >"$ADMIN_CONFIG"
+  (
+    umask 077
+    printf '%s\n' "request.timeout.ms=5000" "default.api.timeout.ms=8000" >"$ADMIN_CONFIG"
+    if [[ $(client_listener) == SASL_SSL ]]; then
+      # A TLS handshake and a SCRAM login in a cold tool JVM take seconds on a busy machine.
+      printf '%s\n' "request.timeout.ms=20000" "default.api.timeout.ms=40000" \
+        "security.protocol=SASL_SSL" "sasl.mechanism=SCRAM-SHA-512" \
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(<"$USERS_DIR/admin.password")\";" \
+        "ssl.truststore.type=PEM" "ssl.truststore.location=$TLS_DIR/ca.crt" >>"$ADMIN_CONFIG"
+    fi
+  )
 }
 
 list_topics() {
@@ -305,6 +429,7 @@ create_topic() {
 # Creates the topics that are missing, in parallel (one JVM each, so this saves seconds).
 ensure_topics() {
   local t pids=() failed=0
+  [[ ${KAFKA_CREATE_TOPICS:-true} == true ]] || return 0
   if [[ $TOPICS_LISTED != true ]]; then
     LISTED_TOPICS=$(list_topics) || die "could not list topics on $(bootstrap)"
   fi

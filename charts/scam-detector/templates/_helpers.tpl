@@ -73,7 +73,7 @@ app.kubernetes.io/component: {{ .component }}
 {{/* Bootstrap address: the Strimzi cluster's internal plain listener, or the existing Kafka given in values. */}}
 {{- define "scam-detector.kafkaBootstrap" -}}
 {{- if .Values.kafka.strimzi.enabled }}
-{{- printf "%s-kafka-bootstrap.%s.svc:9092" (include "scam-detector.kafkaClusterName" .) .Release.Namespace }}
+{{- printf "%s-kafka-bootstrap.%s.svc:%d" (include "scam-detector.kafkaClusterName" .) .Release.Namespace (include "scam-detector.kafkaPort" . | int) }}
 {{- else }}
 {{- required "kafka.external.bootstrapServers is required when kafka.strimzi.enabled is false" .Values.kafka.external.bootstrapServers }}
 {{- end }}
@@ -122,4 +122,99 @@ seccompProfile:
 {{- define "scam-detector.tmpMount" -}}
 - name: tmp
   mountPath: /tmp
+{{- end }}
+
+{{/* Port of the Strimzi listener the services use: 9093 (TLS, authenticated) with kafka.security, else 9092. */}}
+{{- define "scam-detector.kafkaPort" -}}
+{{- if .Values.kafka.security.enabled }}9093{{ else }}9092{{ end }}
+{{- end }}
+
+{{/* Name of a component's KafkaUser (and of the Secret the User Operator makes for it). */}}
+{{- define "scam-detector.kafkaUserName" -}}
+{{- printf "%s-%s" (include "scam-detector.kafkaClusterName" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Secret with a component's Kafka credentials: its KafkaUser's, or the one given for an existing Kafka. */}}
+{{- define "scam-detector.kafkaUserSecret" -}}
+{{- if .root.Values.kafka.strimzi.enabled }}
+{{- include "scam-detector.kafkaUserName" . }}
+{{- else }}
+{{- $user := index .root.Values.kafka.external.users .component }}
+{{- required (printf "kafka.external.users.%s.secret is required with kafka.security.enabled" .component) $user.secret }}
+{{- end }}
+{{- end }}
+
+{{/* A component's SASL user name: its KafkaUser's name, or the given one (default: the Secret's name). */}}
+{{- define "scam-detector.kafkaUsername" -}}
+{{- if .root.Values.kafka.strimzi.enabled }}
+{{- include "scam-detector.kafkaUserName" . }}
+{{- else }}
+{{- $user := index .root.Values.kafka.external.users .component }}
+{{- default (include "scam-detector.kafkaUserSecret" .) $user.username }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret with the brokers' CA certificate (key ca.crt): Strimzi's cluster CA, or the given one. */}}
+{{- define "scam-detector.kafkaCaSecret" -}}
+{{- if .Values.kafka.strimzi.enabled }}
+{{- printf "%s-cluster-ca-cert" (include "scam-detector.kafkaClusterName" .) }}
+{{- else }}
+{{- required "kafka.external.caSecret is required with kafka.security.enabled" .Values.kafka.external.caSecret }}
+{{- end }}
+{{- end }}
+
+{{/* Environment of a secured Kafka connection (dict root, component); nothing without kafka.security. Files only:
+     the password and the key are never in the environment. */}}
+{{- define "scam-detector.kafkaSecurityEnv" -}}
+{{- $sec := .root.Values.kafka.security }}
+{{- if $sec.enabled }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ ternary "SSL" "SASL_SSL" (eq $sec.authentication "tls") | quote }}
+- name: KAFKA_SSL_CA_FILE
+  value: /etc/kafka/ca/ca.crt
+{{- if eq $sec.authentication "tls" }}
+- name: KAFKA_SSL_CERT_FILE
+  value: /etc/kafka/user/user.crt
+- name: KAFKA_SSL_KEY_FILE
+  value: /etc/kafka/user/user.key
+{{- else }}
+- name: KAFKA_SASL_MECHANISM
+  value: scram-sha-512
+- name: KAFKA_SASL_USERNAME
+  value: {{ include "scam-detector.kafkaUsername" . | quote }}
+- name: KAFKA_SASL_PASSWORD_FILE
+  value: /etc/kafka/user/password
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Volumes of a secured Kafka connection (dict root, component): this component's own user Secret and the CA. */}}
+{{- define "scam-detector.kafkaSecurityVolumes" -}}
+{{- if .root.Values.kafka.security.enabled }}
+- name: kafka-ca
+  secret:
+    secretName: {{ include "scam-detector.kafkaCaSecret" .root }}
+    items: [{ key: ca.crt, path: ca.crt }]
+    defaultMode: 0440
+- name: kafka-user
+  secret:
+    secretName: {{ include "scam-detector.kafkaUserSecret" . }}
+    {{- if eq .root.Values.kafka.security.authentication "tls" }}
+    items: [{ key: user.crt, path: user.crt }, { key: user.key, path: user.key }]
+    {{- else }}
+    items: [{ key: password, path: password }]
+    {{- end }}
+    defaultMode: 0440
+{{- end }}
+{{- end }}
+
+{{- define "scam-detector.kafkaSecurityMounts" -}}
+{{- if .root.Values.kafka.security.enabled }}
+- name: kafka-ca
+  mountPath: /etc/kafka/ca
+  readOnly: true
+- name: kafka-user
+  mountPath: /etc/kafka/user
+  readOnly: true
+{{- end }}
 {{- end }}

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { pickSettings, readConfig } from '@scam-detector/core';
+import { KAFKA_SECURITY_SETTINGS, pickSettings, readConfig } from '@scam-detector/core';
 
 const DASHBOARD_SETTINGS = pickSettings([
   'LOG_LEVEL',
   'KAFKA_BROKERS',
+  ...KAFKA_SECURITY_SETTINGS,
   'OUTPUT_TOPIC',
   'DLQ_TOPIC',
   'MODEL_PATH',

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTransport, deleteTopicsAndGroups, type Transport } from '@scam-detector/transport';
+import {
+  createKafkajsTransport,
+  deleteTopicsAndGroups,
+  type KafkaSecurity,
+  readKafkaSecurity,
+  type Transport,
+} from '@scam-detector/transport';
 import { type DashboardConfig, readDashboardConfig, USAGE } from './config.js';
 import { type RunningDashboard, startDashboard } from './dashboard.js';
 import type { ResultFeed } from './feed.js';
@@ -12,6 +18,7 @@ const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 const SHUTDOWN_DEADLINE_MS = 8000;
 
 let config: DashboardConfig;
+let security: KafkaSecurity;
 try {
   const read = readDashboardConfig(process.argv.slice(2), process.env);
   if (read.help) {
@@ -19,6 +26,7 @@ try {
     process.exit(EXIT.ok);
   }
   config = read.config;
+  security = readKafkaSecurity(config);
 } catch (error) {
   if (error instanceof ConfigError) {
     createLogger('dashboard').fatal({ problems: error.problems }, error.message);
@@ -45,6 +53,7 @@ if (replaying) {
     brokers: config.KAFKA_BROKERS,
     clientId: 'scam-detector-dashboard',
     logger,
+    security,
   });
   feed = createTransportFeed(transport, {
     outputTopic: config.OUTPUT_TOPIC,
@@ -101,7 +110,7 @@ async function shutdown(reason: string): Promise<void> {
   if (transport && feed.group && dashboard.store.wasLive) {
     // The group was this instance's alone; remove it rather than leave it to expire (best effort, briefly).
     await Promise.race([
-      deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [feed.group]).catch(() => undefined),
+      deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [feed.group], security).catch(() => undefined),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
   }

@@ -18,6 +18,48 @@ export const SETTINGS = {
     services: ['producer', 'processor', 'dashboard'],
     parse: parsers.brokers,
   },
+  KAFKA_SECURITY_PROTOCOL: {
+    doc: 'How the services talk to Kafka: PLAINTEXT (no encryption, no authentication: local broker, embedded mode), SSL (TLS; with KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE also mutual TLS, the client certificate names the user) or SASL_SSL (TLS plus a SASL user name and password).',
+    default: 'PLAINTEXT',
+    services: ['producer', 'processor', 'dashboard'],
+    parse: parsers.oneOf('PLAINTEXT', 'SSL', 'SASL_SSL'),
+  },
+  KAFKA_SSL_CA_FILE: {
+    doc: "PEM file of the CA that signed the brokers' certificates (Strimzi: the cluster CA's ca.crt). Empty trusts the system's CAs. Used with SSL and SASL_SSL.",
+    default: '',
+    services: ['producer', 'processor', 'dashboard'],
+    parse: parsers.string,
+  },
+  KAFKA_SSL_CERT_FILE: {
+    doc: "PEM file of this client's certificate for mutual TLS (Strimzi: user.crt of the KafkaUser's Secret); set together with KAFKA_SSL_KEY_FILE. Empty: no client certificate.",
+    default: '',
+    services: ['producer', 'processor', 'dashboard'],
+    parse: parsers.string,
+  },
+  KAFKA_SSL_KEY_FILE: {
+    doc: 'PEM file of the private key of KAFKA_SSL_CERT_FILE (Strimzi: user.key). Empty: no client certificate.',
+    default: '',
+    services: ['producer', 'processor', 'dashboard'],
+    parse: parsers.string,
+  },
+  KAFKA_SASL_MECHANISM: {
+    doc: 'SASL mechanism with SASL_SSL: scram-sha-512 (what Strimzi issues), scram-sha-256 or plain.',
+    default: 'scram-sha-512',
+    services: ['producer', 'processor', 'dashboard'],
+    parse: parsers.oneOf('scram-sha-512', 'scram-sha-256', 'plain'),
+  },
+  KAFKA_SASL_USERNAME: {
+    doc: 'SASL user name with SASL_SSL (Strimzi: the KafkaUser name).',
+    default: '',
+    services: ['producer', 'processor', 'dashboard'],
+    parse: parsers.string,
+  },
+  KAFKA_SASL_PASSWORD_FILE: {
+    doc: "File holding the SASL password with SASL_SSL (Strimzi: the KafkaUser Secret's password key, mounted). The password itself is never taken from the environment or the command line.",
+    default: '',
+    services: ['producer', 'processor', 'dashboard'],
+    parse: parsers.string,
+  },
   INPUT_TOPIC: {
     doc: 'Topic the producer writes call events to and the processor reads.',
     default: DEFAULT_TOPICS.raw,
@@ -202,3 +244,14 @@ export function pickSettings<const N extends SettingName>(names: readonly N[]): 
   for (const name of names) picked[name] = SETTINGS[name];
   return picked;
 }
+
+/** The settings of a secured Kafka connection, read by every service that talks to Kafka. */
+export const KAFKA_SECURITY_SETTINGS = [
+  'KAFKA_SECURITY_PROTOCOL',
+  'KAFKA_SSL_CA_FILE',
+  'KAFKA_SSL_CERT_FILE',
+  'KAFKA_SSL_KEY_FILE',
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_SASL_PASSWORD_FILE',
+] as const satisfies readonly SettingName[];

@@ -9,6 +9,8 @@ export interface ProcessorStatus {
   waiting?: string;
   /** While consuming: milliseconds since the broker last answered the consumer. */
   sinceAnswerMs?: number;
+  /** Why Kafka refuses this processor right now (authentication, TLS, ACLs), while it keeps retrying. */
+  kafkaProblem?: string;
 }
 
 /** A consumer fetches at least every second (an idle fetch waits 1 s) and heartbeats every 3 s: no answer for
@@ -37,6 +39,7 @@ export function createApp({ registry, status }: AppDeps): Express {
     const problems: string[] = [];
     if (!current.modelVersion) problems.push('no valid model loaded');
     if (current.waiting) problems.push(current.waiting);
+    if (current.kafkaProblem) problems.push(current.kafkaProblem);
     if (!current.consuming) problems.push('not consuming');
     else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
     if (current.sinceAnswerMs !== undefined && current.sinceAnswerMs > NO_ANSWER_NOT_READY_MS) {

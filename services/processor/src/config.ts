@@ -1,9 +1,10 @@
-import { type ConfigOf, pickSettings, readConfig } from '@scam-detector/core';
+import { type ConfigOf, KAFKA_SECURITY_SETTINGS, pickSettings, readConfig } from '@scam-detector/core';
 
 /** Every environment variable the processor reads; the declarations live in core's settings.ts. */
 export const PROCESSOR_SETTINGS = pickSettings([
   'LOG_LEVEL',
   'KAFKA_BROKERS',
+  ...KAFKA_SECURITY_SETTINGS,
   'INPUT_TOPIC',
   'OUTPUT_TOPIC',
   'DLQ_TOPIC',

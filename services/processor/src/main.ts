@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTransport } from '@scam-detector/transport';
+import { createKafkajsTransport, type KafkaSecurity, readKafkaSecurity } from '@scam-detector/transport';
 import { createApp } from './app.js';
 import { readProcessorConfig } from './config.js';
 import { FileModelSource } from './file-model-source.js';
@@ -14,8 +14,10 @@ import { createProcessor } from './processor.js';
 const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 
 let config: ReturnType<typeof readProcessorConfig>;
+let security: KafkaSecurity;
 try {
   config = readProcessorConfig();
+  security = readKafkaSecurity(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   createLogger('processor').fatal({ problems: error.problems }, error.message);
@@ -31,6 +33,7 @@ const transport = createKafkajsTransport({
   maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
   sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
   commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS,
+  security,
 });
 /** The model file (watched), or the ConfigMap the training Job writes (watched through the API). */
 async function modelSourceFor(settings: typeof config): Promise<ModelSource> {

@@ -1,6 +1,7 @@
 import type { Logger, RejectionReason } from '@scam-detector/core';
 import {
   type Batch,
+  KafkaAccessError,
   type Subscription,
   type Transport,
   unavailableReason,
@@ -29,6 +30,9 @@ export interface ProcessorDeps {
   metrics: ProcessorMetrics;
   logger: Logger;
   clock?: () => number;
+  /** Longest wait between two tries while Kafka refuses access (wrong password, untrusted certificate, ACLs),
+   *  does not answer, or lacks the topics. Default 5000. */
+  accessRetryMs?: number;
 }
 
 export interface Processor {
@@ -62,6 +66,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     return since === undefined ? -1 : since / 1000;
   });
   let assigned = 0;
+  let kafkaProblem: string | undefined;
   let resolveStopped: () => void = () => undefined;
   let rejectStopped: (error: Error) => void = () => undefined;
   const stopped = new Promise<void>((resolve, reject) => {
@@ -123,6 +128,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       consuming: subscription !== undefined,
       ...(waiting ? { waiting } : {}),
       ...(subscription && sinceAnswerMs() !== undefined ? { sinceAnswerMs: sinceAnswerMs() } : {}),
+      ...(kafkaProblem ? { kafkaProblem } : {}),
     }),
 
     async start() {
@@ -143,6 +149,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
             concurrency: options.concurrency,
             listener: {
               assigned(assignment) {
+                kafkaProblem = undefined;
                 assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
                 metrics.partitions.set(assigned);
                 metrics.lag.reset();
@@ -160,6 +167,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
               },
               crashed(error, willRestart) {
+                if (error instanceof KafkaAccessError) kafkaProblem = error.message;
                 metrics.consumerCrashes.inc({ restart: String(willRestart) });
                 logger.error(
                   { err: error, willRestart },
@@ -177,7 +185,16 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
         },
         {
           signal: abort.signal,
+          maxDelayMs: deps.accessRetryMs ?? 5000,
           onRetry(error, attempt, delayMs) {
+            // Kafka refusing access (a wrong password, an untrusted certificate, a denied ACL) is reported,
+            // shown by /readyz and retried like a missing broker: a fix lets the processor in, no restart loop.
+            if (error instanceof KafkaAccessError) {
+              if (error.message !== kafkaProblem)
+                logger.error({ err: error, problem: error.problem }, error.message);
+              kafkaProblem = error.message;
+              return;
+            }
             waiting = unavailableReason(error);
             // One line per distinct reason, not one per attempt.
             if (waiting !== said) logger.warn({ attempt, retry_in_ms: delayMs }, `${waiting}; retrying`);
@@ -189,6 +206,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       if (said !== undefined && subscription)
         logger.info({ topics }, 'broker and topics available: consuming');
       waiting = undefined;
+      kafkaProblem = undefined;
       if (!subscription) return; // stopped while waiting
       subscription.stopped.then(resolveStopped, (error: Error) => {
         assigned = 0;

@@ -1,8 +1,9 @@
-import { type ConfigOf, pickSettings, readConfig } from '@scam-detector/core';
+import { type ConfigOf, KAFKA_SECURITY_SETTINGS, pickSettings, readConfig } from '@scam-detector/core';
 
 export const PRODUCER_SETTINGS = pickSettings([
   'LOG_LEVEL',
   'KAFKA_BROKERS',
+  ...KAFKA_SECURITY_SETTINGS,
   'INPUT_TOPIC',
   'KAFKA_MAX_REQUEST_BYTES',
   'HTTP_PORT',

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTransport, unavailableReason, untilAvailable } from '@scam-detector/transport';
+import {
+  createKafkajsTransport,
+  KafkaAccessError,
+  type KafkaSecurity,
+  readKafkaSecurity,
+  unavailableReason,
+  untilAvailable,
+} from '@scam-detector/transport';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { countingProducer, createProducerApp, createProducerMetrics } from './app.js';
 import { readProducerConfig } from './config.js';
@@ -11,8 +18,10 @@ import { createEventSource, PROFILES, type ProfileName } from './profiles.js';
 const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 
 let config: ReturnType<typeof readProducerConfig>;
+let security: KafkaSecurity;
 try {
   config = readProducerConfig();
+  security = readKafkaSecurity(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   createLogger('producer').fatal({ problems: error.problems }, error.message);
@@ -69,6 +78,7 @@ const transport = createKafkajsTransport({
   clientId: 'scam-detector-producer',
   logger,
   maxRequestBytes: config.KAFKA_MAX_REQUEST_BYTES,
+  security,
 });
 const abort = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -112,6 +122,13 @@ try {
     {
       signal: abort.signal,
       onRetry(error, attempt, delayMs) {
+        // Kafka refusing access (wrong password, untrusted certificate) is reported and retried, not a crash loop.
+        if (error instanceof KafkaAccessError) {
+          if (error.message !== said) logger.error({ err: error, problem: error.problem }, error.message);
+          said = error.message;
+          waiting = error.message;
+          return;
+        }
         waiting = unavailableReason(error);
         if (waiting !== said) logger.warn({ attempt, retry_in_ms: delayMs }, `${waiting}; retrying`);
         said = waiting;

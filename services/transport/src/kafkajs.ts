@@ -7,6 +7,7 @@ import {
   type EachBatchPayload,
   type IHeaders,
   Kafka,
+  type KafkaConfig,
   type KafkaMessage,
   type Producer as KafkaProducer,
   type LogEntry,
@@ -15,6 +16,7 @@ import {
 } from 'kafkajs';
 import { TransportUnavailableError } from './availability.js';
 import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
+import { explainKafkaError, KafkaAccessError, type KafkaSecurity, PLAINTEXT } from './security.js';
 import type {
   BatchHandler,
   ConsumedHeaders,
@@ -45,6 +47,24 @@ export interface KafkajsTransportOptions {
    * commits everything acknowledged. Default 0.
    */
   commitIntervalMs?: number;
+  /** TLS, mutual TLS or SASL_SSL (readKafkaSecurity); plain text when absent. */
+  security?: KafkaSecurity;
+}
+
+/** kafkajs's connection options for a security setting. */
+function securityOptions(security: KafkaSecurity = PLAINTEXT): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  if (security.protocol === 'PLAINTEXT') return {};
+  const ssl = security.ssl ?? true;
+  return security.sasl ? { ssl, sasl: security.sasl } : { ssl };
+}
+
+/** Runs a connect-time step; a failure caused by security is rethrown as a KafkaAccessError naming it. */
+async function explained<T>(security: KafkaSecurity | undefined, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw explainKafkaError(error, security);
+  }
 }
 
 const DEFAULT_MAX_BATCH_RECORDS = 2000;
@@ -128,6 +148,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
+    ...securityOptions(options.security),
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogCreator(options.logger),
     retry: { initialRetryTime: 300, maxRetryTime, retries: 8 },
@@ -144,7 +165,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       maxInFlightRequests: 1,
       retry: { initialRetryTime: 300, maxRetryTime, retries: Number.MAX_SAFE_INTEGER },
     });
-    await producer.connect();
+    await explained(options.security, () => producer.connect());
     // Sends made while a request is in flight are merged into the next request: handlers of different
     // partitions running at the same time share one round trip. Records keep the order of the send() calls.
     let queue: {
@@ -166,7 +187,8 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
           );
           for (const w of waiting) w.resolve();
         } catch (error) {
-          for (const w of waiting) w.reject(error);
+          const reason = explainKafkaError(error, options.security);
+          for (const w of waiting) w.reject(reason);
         }
       }
       flushing = undefined;
@@ -201,10 +223,13 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       connectionTimeout: 3000,
       requestTimeout: 10_000,
       retry: { retries: 0 },
+      ...securityOptions(options.security),
     }).admin();
     try {
-      await admin.connect();
+      await explained(options.security, () => admin.connect());
     } catch (error) {
+      // Refused for a reason of security (credentials, certificates, ACLs): say that, not "unreachable".
+      if (error instanceof KafkaAccessError) throw error;
       throw new TransportUnavailableError(
         'BROKER_UNREACHABLE',
         `no Kafka broker answers at ${options.brokers.join(',')} (${(error as Error).message})`,
@@ -228,6 +253,8 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       }
     } catch (error) {
       if (error instanceof TransportUnavailableError) throw error;
+      const access = explainKafkaError(error, options.security);
+      if (access instanceof KafkaAccessError) throw access; // e.g. an ACL denies describing the topics
       const protocol = (error as { type?: string }).type;
       throw protocol === 'UNKNOWN_TOPIC_OR_PARTITION' || protocol === 'LEADER_NOT_AVAILABLE'
         ? new TransportUnavailableError(
@@ -250,7 +277,23 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
   async function consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Subscription> {
     const listener = consumeOptions.listener ?? {};
     const maxBatchRecords = consumeOptions.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
-    const output = await createProducer();
+    // Made on the first batch that produces something: a consumer whose handler produces nothing (the dashboard)
+    // needs no producer, and so no write permission anywhere (an idempotent producer's InitProducerId needs one).
+    let outputProducer: Promise<Producer> | undefined;
+    const output = {
+      send: async (records: readonly ProducedRecord[]) => {
+        if (records.length === 0) return;
+        // A failed connect is forgotten, so the batch's redelivery tries again.
+        outputProducer ??= createProducer().catch((error: unknown) => {
+          outputProducer = undefined;
+          throw error;
+        });
+        await (await outputProducer).send(records);
+      },
+      close: async () => {
+        if (outputProducer) await (await outputProducer.catch(() => undefined))?.close();
+      },
+    };
     const consumer: Consumer = kafka.consumer({
       groupId: consumeOptions.group,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -289,7 +332,9 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       }
     }
     consumer.on(consumer.events.CRASH, (event) => {
-      const error = event.payload.error;
+      const error = explainKafkaError(event.payload.error, options.security, {
+        group: consumeOptions.group,
+      }) as Error;
       listener.crashed?.(error, event.payload.restart);
       if (!event.payload.restart) {
         halting = true; // no more commits from a consumer that is gone
@@ -299,13 +344,14 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     });
 
     try {
-      await consumer.connect();
-      await consumer.subscribe({
-        topics: [...consumeOptions.topics],
-        fromBeginning: consumeOptions.fromBeginning ?? true,
+      await explained(options.security, async () => {
+        await consumer.connect();
+        await consumer.subscribe({
+          topics: [...consumeOptions.topics],
+          fromBeginning: consumeOptions.fromBeginning ?? true,
+        });
       });
     } catch (error) {
-      // Nothing of a failed start may linger: the caller retries (untilAvailable) with a new consumer.
       await consumer.disconnect().catch(() => undefined);
       await output.close().catch(() => undefined);
       throw error;
@@ -434,10 +480,15 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
 }
 
 /** Runs `work` with a connected admin client, disconnecting afterwards whatever happens. */
-async function withAdmin<T>(brokers: readonly string[], work: (admin: Admin) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  brokers: readonly string[],
+  work: (admin: Admin) => Promise<T>,
+  security?: KafkaSecurity,
+): Promise<T> {
   const admin = new Kafka({
     clientId: 'scam-detector-admin',
     brokers: [...brokers],
+    ...securityOptions(security),
     logLevel: logLevel.NOTHING,
   }).admin();
   await admin.connect();
@@ -483,11 +534,16 @@ export async function deleteTopicsAndGroups(
   brokers: readonly string[],
   topics: readonly string[],
   groups: readonly string[] = [],
+  security?: KafkaSecurity,
 ): Promise<void> {
-  return withAdmin(brokers, async (admin) => {
-    if (groups.length > 0) await admin.deleteGroups([...groups]).catch(() => undefined);
-    if (topics.length > 0) await admin.deleteTopics({ topics: [...topics] }).catch(() => undefined);
-  });
+  return withAdmin(
+    brokers,
+    async (admin) => {
+      if (groups.length > 0) await admin.deleteGroups([...groups]).catch(() => undefined);
+      if (topics.length > 0) await admin.deleteTopics({ topics: [...topics] }).catch(() => undefined);
+    },
+    security,
+  );
 }
 
 /** Committed offsets of a group per partition (-1 when none), for tests and tools. */
