@@ -13,11 +13,12 @@
  * of each fault's end (a kill: the replacement started; the restart: the broker answers again).
  * Environment: KAFKA_BROKERS, MODEL_PATH, SOAK_MINUTES (30), SOAK_RATE (2000), SOAK_KILL_EVERY_S (10 × minutes),
  * SOAK_SAMPLE_S (5; 15 for runs over 10 minutes), SOAK_RESTART_CMD ("scripts/kafka/kafka.sh restart"),
- * KAFKA_SESSION_TIMEOUT_MS for the processors (10000: a killed member's partitions move after 10 s).
+ * KAFKA_SESSION_TIMEOUT_MS for the processors (10000: a killed member's partitions move after 10 s),
+ * SOAK_LOG_DIR (each service's log there). A service that exits by itself is a failed check.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -73,6 +74,10 @@ const kafkaEnv = {
   LOG_LEVEL: 'warn',
 };
 const services = new Map<string, ChildProcess>();
+let stoppingAll = false;
+const failures: string[] = [];
+let began = performance.now();
+const elapsedS = () => (performance.now() - began) / 1000;
 // Whatever happens to this script, the services it started go with it.
 process.on('exit', () => {
   for (const child of services.values()) child.kill('SIGKILL');
@@ -80,9 +85,21 @@ process.on('exit', () => {
 const start = (name: string, main: string, args: string[], extra: Record<string, string> = {}) => {
   const child = spawn(process.execPath, [resolve(REPO, main), ...args], {
     env: { ...kafkaEnv, ...extra },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // SOAK_LOG_DIR: each service's JSON log (warnings and errors) in <dir>/<name>.log, for diagnosis.
+    stdio: [
+      'ignore',
+      env.SOAK_LOG_DIR ? openSync(`${env.SOAK_LOG_DIR}/${name}.log`, 'a') : 'ignore',
+      'inherit',
+    ],
   });
   services.set(name, child);
+  child.once('exit', (code, signal) => {
+    // A service that stops by itself (not killed by this script) is a failed check: it should have waited.
+    if (services.get(name) === child && !stoppingAll && signal !== 'SIGKILL') {
+      failures.push(`${name} exited by itself (code ${code ?? signal}) at ${Math.round(elapsedS())} s`);
+      log(`${name} exited by itself (code ${code ?? signal})`);
+    }
+  });
   return child;
 };
 const processorEnv = {
@@ -135,13 +152,13 @@ const lag = async (): Promise<number> => {
     committedOffsets(brokers, group, topics.input),
   ]);
   let total = 0;
-  for (const [partition, end] of ends) total += end - Math.max(0, committed.get(partition) ?? 0);
+  // Offsets are read in two requests: a commit landing in between must not make a partition's lag negative.
+  for (const [partition, end] of ends) total += Math.max(0, end - Math.max(0, committed.get(partition) ?? 0));
   return total;
 };
 
 // --- the run -----------------------------------------------------------------------------------------------
-const began = performance.now();
-const elapsedS = () => (performance.now() - began) / 1000;
+began = performance.now();
 start('producer', 'services/producer/dist/main.js', ['--rate', String(rate), '--seed', '11'], {
   HTTP_PORT: '0',
 });
@@ -154,10 +171,10 @@ const rssSeries = new Map<string, [number, number][]>();
 const replaced = new Set<string>();
 const faults: { fault: string; endedAtS: number; recoveredS?: number }[] = [];
 let lastLag = 0;
-const failures: string[] = [];
 
+let sampling = true;
 const sampler = (async () => {
-  while (elapsedS() < durationS) {
+  while (sampling) {
     const t = Math.round(elapsedS());
     for (const [name, child] of services) {
       const rss = rssMiB(child);
@@ -204,9 +221,16 @@ while (elapsedS() < durationS) {
   }
   await sleep(500);
 }
-services.get('producer')?.kill('SIGTERM');
+// A fault near the end (or a slow broker restart) still gets its recovery measured, under the same traffic.
+while (faults.some((f) => f.recoveredS === undefined) && elapsedS() < durationS + 60) await sleep(500);
+sampling = false;
 await sampler;
-await new Promise((done) => services.get('producer')?.once('exit', done));
+stoppingAll = true;
+services.get('producer')?.kill('SIGTERM');
+const producerChild = services.get('producer');
+if (producerChild && producerChild.exitCode === null && producerChild.signalCode === null) {
+  await new Promise((done) => producerChild.once('exit', done));
+}
 
 // --- drain and count ---------------------------------------------------------------------------------------
 log('stream stopped; waiting for the readers to catch up');
