@@ -11,6 +11,7 @@ REPORTS := artifacts/test-results
 SAMPLES ?= 125000
 SEED ?= 42
 MODEL ?= models/model.json
+BEHAVIOUR_MODEL ?= models/behaviour-model.json
 
 ##@ General
 .PHONY: help
@@ -59,9 +60,11 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	$(MAKE) test-security || status=1; \
 	$(MAKE) test-e2e || status=1; \
 	$(MAKE) test-k8s || status=1; \
+	$(MAKE) test-monitoring || status=1; \
 	$(MAKE) test-images || status=1; \
 	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
-	  $(REPORTS)/integration.json $(REPORTS)/security.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json $(REPORTS)/images.json || status=1; \
+	  $(REPORTS)/integration.json $(REPORTS)/security.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json \
+	  $(REPORTS)/monitoring.json $(REPORTS)/images.json || status=1; \
 	exit $$status
 
 .PHONY: test-unit
@@ -117,6 +120,17 @@ test-k8s: build ## Chart, RBAC and ConfigMap tests on a real Kubernetes control 
 	scripts/k8s/build-tools.sh; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project k8s --reporter=default --reporter=json \
 	  --outputFile.json=$(REPORTS)/k8s.json
+
+# helm comes from the k8s toolchain (scripts/k8s/build-tools.sh); prometheus and promtool from the Go module proxy.
+.PHONY: test-monitoring
+test-monitoring: build ## Alert rules (promtool check + unit tests) and the Grafana dashboard's queries on a real Prometheus scraping the services on a local broker (Prometheus built on first use)
+	@mkdir -p $(REPORTS)
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up; \
+	scripts/k8s/build-tools.sh; \
+	scripts/prometheus/build.sh; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project monitoring --reporter=default --reporter=json \
+	  --outputFile.json=$(REPORTS)/monitoring.json
 
 ##@ Local Kafka (Apache Kafka 4.3.1 from Maven Central, Java 17; no Docker)
 KAFKA_BROKERS ?= 127.0.0.1:9092
@@ -194,8 +208,16 @@ bench-security: build ## Drain figure over plain text and over SASL_SSL (two loc
 
 ##@ Model
 .PHONY: train
-train: build ## Train a model: SAMPLES, SEED, MODEL (output path)
-	node services/trainer/dist/main.js train --samples $(SAMPLES) --seed $(SEED) --out $(MODEL)
+train: build ## Train the stateless model the processor serves: SAMPLES, SEED, MODEL (output path)
+	node services/trainer/dist/main.js train --prototype --samples $(SAMPLES) --seed $(SEED) --out $(MODEL)
+
+.PHONY: train-behaviour
+train-behaviour: build ## Train the behavioural model on the simulated world: SEED, BEHAVIOUR_MODEL (output path)
+	node services/trainer/dist/main.js train --seed $(SEED) --out $(BEHAVIOUR_MODEL)
+
+.PHONY: evaluate-behaviour
+evaluate-behaviour: build ## Behavioural vs stateless model, per scenario, on a fresh seed's simulated day (seed 7)
+	node services/trainer/dist/main.js evaluate --model $(BEHAVIOUR_MODEL) --seed 7
 
 .PHONY: evaluate
 evaluate: build ## Evaluate MODEL on 100,000 fresh rows (seed 7)

@@ -85,6 +85,18 @@ export default defineConfig({
         },
       },
       {
+        // The chart's alert rules and Grafana dashboard on a real Prometheus and promtool (scripts/prometheus/build.sh)
+        // and the real broker: promtool checks and unit tests, then the built services scraped live. Build first.
+        extends: true,
+        test: {
+          name: 'monitoring',
+          include: ['test/monitoring/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Against a real Kubernetes control plane built from source (scripts/k8s/control-plane.sh), with real
         // helm and kind binaries; the global setup starts it and installs the Strimzi and KEDA CRDs.
         extends: true,

@@ -131,10 +131,10 @@ mkdir -p "$work" && chown 1000:1000 "$work"
 
 # --- trainer ----------------------------------------------------------------------------------------------
 if podman image exists "$(image trainer)"; then
-  log 'trainer: train --samples 3000 --folds 3 --out /work/model.json'
+  log 'trainer: train --prototype --samples 3000 --folds 3 --out /work/model.json'
   started=$SECONDS
   if "${RUN[@]}" --rm -v "$work:/work:rw" "$(image trainer)" \
-    train --samples 3000 --seed 7 --folds 3 --out /work/model.json >"$work/trainer.log" 2>&1; then
+    train --prototype --samples 3000 --seed 7 --folds 3 --out /work/model.json >"$work/trainer.log" 2>&1; then
     pass "trainer: exits 0 after training ($((SECONDS - started)) s)"
   else
     fail 'trainer: exits 0 after training'; tail -n 15 "$work/trainer.log" >&2
@@ -147,9 +147,9 @@ if podman image exists "$(image trainer)"; then
     console.log(v);' "$work/model.json" 2>/dev/null)
   check "trainer: the model is JSON with a version ('${model_version:-none}')" test -n "$model_version"
   check "trainer: the training Job's arguments work (--out /tmp/model.json on the tmpfs /tmp)" \
-    "${RUN[@]}" --rm "$(image trainer)" train --samples 300 --seed 1 --folds 2 --out /tmp/model.json
+    "${RUN[@]}" --rm "$(image trainer)" train --prototype --samples 300 --seed 1 --folds 2 --out /tmp/model.json
   check 'trainer: cannot write into the read-only /app' bash -c \
-    "! ${RUN[*]} --rm '$(image trainer)' train --samples 300 --folds 2 --out /app/model.json >/dev/null 2>&1"
+    "! ${RUN[*]} --rm '$(image trainer)' train --prototype --samples 300 --folds 2 --out /app/model.json >/dev/null 2>&1"
 else
   fail 'trainer: image missing, no model'
 fi

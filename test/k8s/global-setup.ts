@@ -3,7 +3,7 @@ import { ROOT } from './support.js';
 
 /**
  * Brings up the real control plane once for the suite (building the binaries on a cold machine), installs the
- * Strimzi 1.2.0 CRDs from ../shared and KEDA's CRDs, and stops the control plane afterwards if it started it.
+ * Strimzi 1.2.0 CRDs from ../shared, KEDA's CRDs and the Prometheus Operator's CRDs, and stops the control plane afterwards if it started it.
  */
 export default function setup(): () => void {
   const script = `${ROOT}scripts/k8s/control-plane.sh`;
@@ -44,11 +44,18 @@ function prepare(script: string): void {
   kubectl('apply', '--server-side', '--force-conflicts', '-f', sharedCrds);
   const kedaCrds = execFileSync(`${ROOT}scripts/k8s/keda-crds.sh`, { encoding: 'utf8' }).trim();
   kubectl('apply', '--server-side', '--force-conflicts', '-f', `${kedaCrds}/keda.sh_scaledobjects.yaml`);
+  // The Prometheus Operator's CRDs (PodMonitor, PrometheusRule, …) from its Go module, for the monitoring switches.
+  const operatorCrds = execFileSync(`${ROOT}scripts/prometheus/operator-crds.sh`, {
+    encoding: 'utf8',
+  }).trim();
+  kubectl('apply', '--server-side', '--force-conflicts', '-f', operatorCrds);
   kubectl(
     'wait',
     '--for=condition=Established',
     '--timeout=60s',
     'crd/kafkas.kafka.strimzi.io',
     'crd/scaledobjects.keda.sh',
+    'crd/podmonitors.monitoring.coreos.com',
+    'crd/prometheusrules.monitoring.coreos.com',
   );
 }

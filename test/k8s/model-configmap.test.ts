@@ -35,6 +35,7 @@ async function trainInto(seed: number): Promise<string> {
     [
       TRAINER_MAIN,
       'train',
+      '--prototype',
       '--samples',
       '3000',
       '--folds',

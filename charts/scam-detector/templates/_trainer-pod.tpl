@@ -18,6 +18,8 @@ spec:
       imagePullPolicy: {{ .Values.image.pullPolicy }}
       args:
         - train
+        # The processor scores the stateless prototype model until it computes per-caller features.
+        - --prototype
         - --samples
         - {{ .Values.trainer.samples | int64 | quote }}
         - --seed

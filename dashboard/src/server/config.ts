@@ -4,9 +4,11 @@ import { KAFKA_SECURITY_SETTINGS, pickSettings, readConfig } from '@scam-detecto
 const DASHBOARD_SETTINGS = pickSettings([
   'LOG_LEVEL',
   'KAFKA_BROKERS',
+  'INPUT_TOPIC',
   ...KAFKA_SECURITY_SETTINGS,
   'OUTPUT_TOPIC',
   'DLQ_TOPIC',
+  'CONSUMER_GROUP',
   'MODEL_PATH',
   'PORT',
   'DASHBOARD_BUFFER_SIZE',

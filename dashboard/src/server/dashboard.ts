@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '@scam-detector/core';
 import { createApp } from './app.js';
 import type { FeedSubscription, ResultFeed } from './feed.js';
-import { createDashboardMetrics } from './metrics.js';
+import { createDashboardMetrics, type GroupLag } from './metrics.js';
 import { createModelInfo } from './model-info.js';
 import { ResultStore } from './store.js';
 import { StreamHub } from './stream-hub.js';
@@ -23,6 +23,8 @@ export interface DashboardOptions {
   logger: Logger;
   /** The built page; defaults to dist/web beside this file. */
   webRoot?: string;
+  /** Reads the processors' consumer group lag from the broker for /metrics (dashboard_consumer_group_lag). */
+  groupLag?: () => Promise<readonly GroupLag[]>;
 }
 
 export interface RunningDashboard {
@@ -42,12 +44,35 @@ const MAX_LOGGED_MALFORMED = 20;
  */
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const { feed, logger } = options;
-  const metrics = createDashboardMetrics();
+  // A broker that cannot be read is logged once, and again only after a read has worked in between.
+  let lagFailing = false;
+  const groupLag = options.groupLag;
+  const metrics = createDashboardMetrics({
+    ...(groupLag
+      ? {
+          groupLag: async () => {
+            const rows = await groupLag();
+            lagFailing = false;
+            return rows;
+          },
+        }
+      : {}),
+    onLagError: (error) => {
+      if (!lagFailing)
+        logger.warn({ err: error }, 'cannot read the consumer group lag (no lag series until it can)');
+      lagFailing = true;
+    },
+  });
   let loggedMalformed = 0;
   const store = new ResultStore({
     bufferSize: options.bufferSize ?? 1000,
     mode: feed.mode,
     ...(feed.replay ? { replay: feed.replay } : {}),
+    onLiveResult: (record, seenMs) => {
+      const tsMs = record.call.ts * 1000;
+      metrics.latency.observe({ stage: 'pipeline' }, Math.max(0, record.processed_ts - record.call.ts));
+      metrics.latency.observe({ stage: 'end_to_end' }, Math.max(0, (seenMs - tsMs) / 1000));
+    },
     onCount: (kind, detail) => {
       metrics.events.inc({ kind });
       if (kind === 'malformed' && loggedMalformed++ < MAX_LOGGED_MALFORMED) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, createLogger } from '@scam-detector/core';
 import {
+  consumerGroupLag,
   createKafkajsTransport,
   deleteTopicsAndGroups,
   type KafkaSecurity,
@@ -73,6 +74,25 @@ try {
     maxStreams: config.DASHBOARD_MAX_STREAMS,
     modelPath: config.MODEL_PATH,
     logger,
+    ...(replaying
+      ? {}
+      : {
+          groupLag: async () =>
+            [
+              ...(await consumerGroupLag(
+                config.KAFKA_BROKERS,
+                config.CONSUMER_GROUP,
+                config.INPUT_TOPIC,
+                security,
+              )),
+            ].map(([partition, { lag, endOffset }]) => ({
+              group: config.CONSUMER_GROUP,
+              topic: config.INPUT_TOPIC,
+              partition,
+              lag,
+              endOffset,
+            })),
+        }),
   });
 } catch (error) {
   logger.fatal({ err: error, port: config.PORT }, 'cannot start');

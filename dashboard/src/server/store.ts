@@ -19,6 +19,8 @@ export interface StoreOptions {
   now?: () => number;
   /** Told about every event, for metrics. */
   onCount?: (kind: 'scored' | 'dlq' | 'malformed', detail?: { reason: string; line?: number }) => void;
+  /** Told about every result read live (not replayed) and when it was seen, for the latency metrics. */
+  onLiveResult?: (record: ScoredRecord, seenMs: number) => void;
 }
 
 const MAX_REPORTED_ERRORS = 20;
@@ -33,6 +35,7 @@ export class ResultStore implements FeedSink {
   readonly mode: SourceMode;
   readonly #now: () => number;
   readonly #onCount: StoreOptions['onCount'];
+  readonly #onLiveResult: StoreOptions['onLiveResult'];
   #seq = 0;
   #state: SourceState;
   #replay: ReplayStatus | undefined;
@@ -44,6 +47,7 @@ export class ResultStore implements FeedSink {
     this.mode = options.mode;
     this.#state = options.mode === 'replay' ? 'replaying' : 'connecting';
     this.#onCount = options.onCount;
+    this.#onLiveResult = options.onLiveResult;
     if (options.replay) {
       this.#replay = { ...options.replay, rows: 0, malformed: 0, errors: [], loops: 0 };
     }
@@ -71,6 +75,7 @@ export class ResultStore implements FeedSink {
     this.aggregates.addResult(record, seenMs, this.mode !== 'replay');
     if (this.#replay) this.#replay.rows++;
     this.#onCount?.('scored');
+    if (this.mode !== 'replay') this.#onLiveResult?.(record, seenMs);
   }
 
   deadLetter(): void {

@@ -176,7 +176,11 @@ export function decodeModel(text: string): Model {
   if (header.format !== ARTIFACT_FORMAT) {
     fail(
       'MODEL_WRONG_FORMAT',
-      `model "format" is ${JSON.stringify(header.format)}, expected "${ARTIFACT_FORMAT}"`,
+      `model "format" is ${JSON.stringify(header.format)}, expected "${ARTIFACT_FORMAT}"${
+        header.format === 'scam-detector/behaviour-knn-model'
+          ? ' (this is a behavioural model: it scores per-caller features, which this reader does not compute; read it with decodeAnyModel)'
+          : ''
+      }`,
     );
   }
   if (header.format_version !== ARTIFACT_FORMAT_VERSION) {

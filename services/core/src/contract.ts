@@ -12,6 +12,8 @@ export const TRUTH_HEADER = 'truth_label';
 /** A call event on `calls_raw`. Fields beyond these are allowed and travel on untouched. */
 export interface CallEvent extends CallFeatures {
   caller: string;
+  /** Who was called (the world's events carry it; old-contract events may not). A PH mobile when present. */
+  callee?: string;
   /** Float Unix seconds. */
   ts: number;
   [extra: string]: unknown;
@@ -66,6 +68,7 @@ export const REJECTION_REASONS = [
   'wrong_type',
   'out_of_range',
   'invalid_caller',
+  'invalid_callee',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -158,6 +161,16 @@ export function parseCallEvent(value: Uint8Array | null | undefined): ParsedCall
     );
   if (!PH_MOBILE_PATTERN.test(caller))
     return reject('invalid_caller', 'field "caller" must be a PH mobile number: "09" and 9 digits');
+  const callee = event.callee;
+  if (callee !== undefined) {
+    if (typeof callee !== 'string')
+      return reject(
+        'wrong_type',
+        `field "callee" must be a string, got ${callee === null ? 'null' : typeof callee}`,
+      );
+    if (!PH_MOBILE_PATTERN.test(callee))
+      return reject('invalid_callee', 'field "callee" must be a PH mobile number: "09" and 9 digits');
+  }
   return { ok: true, event: event as CallEvent, text };
 }
 

@@ -1,4 +1,7 @@
 export * from './artifact.js';
+export * from './behaviour-artifact.js';
+export * from './behaviour-model.js';
+export * from './caller-state.js';
 export * from './config.js';
 export * from './contract.js';
 export * from './errors.js';
@@ -18,3 +21,5 @@ export * from './settings.js';
 export * from './split.js';
 export * from './time.js';
 export * from './training-set.js';
+export * from './world.js';
+export * from './world-features.js';

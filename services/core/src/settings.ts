@@ -61,9 +61,9 @@ export const SETTINGS = {
     parse: parsers.string,
   },
   INPUT_TOPIC: {
-    doc: 'Topic the producer writes call events to and the processor reads.',
+    doc: "Topic the producer writes call events to and the processor reads (the dashboard reports the processors' lag on it).",
     default: DEFAULT_TOPICS.raw,
-    services: ['producer', 'processor'],
+    services: ['producer', 'processor', 'dashboard'],
     parse: parsers.topic,
   },
   OUTPUT_TOPIC: {
@@ -79,9 +79,9 @@ export const SETTINGS = {
     parse: parsers.topic,
   },
   CONSUMER_GROUP: {
-    doc: 'Consumer group shared by all processor replicas.',
+    doc: "Consumer group shared by all processor replicas; the dashboard's /metrics reports its lag (dashboard_consumer_group_lag).",
     default: 'processor_group',
-    services: ['processor'],
+    services: ['processor', 'dashboard'],
     parse: parsers.string,
   },
   MODEL_PATH: {

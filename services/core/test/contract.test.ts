@@ -26,6 +26,13 @@ describe('the call event contract', () => {
     expect(result.event.meta).toEqual({ region: 'NCR' });
   });
 
+  it('accepts an event with a callee (the world) and one without (the old contract)', () => {
+    const withCallee = parseCallEvent(bytes({ ...valid, callee: '09181234567' }));
+    expect(withCallee.ok && withCallee.event.callee).toBe('09181234567');
+    const without = parseCallEvent(bytes(valid));
+    expect(without.ok && without.event.callee).toBeUndefined();
+  });
+
   it.each([
     ['an empty value', null, 'empty_value'],
     ['zero bytes', new Uint8Array(0), 'empty_value'],
@@ -57,6 +64,8 @@ describe('the call event contract', () => {
     ['a negative frequency', bytes({ ...valid, freq_calls: -2 }), 'out_of_range'],
     ['a missing field', bytes({ ...valid, caller: undefined }), 'missing_field'],
     ['a foreign caller', bytes({ ...valid, caller: '+639171234567' }), 'invalid_caller'],
+    ['a numeric callee', bytes({ ...valid, callee: 9171234567 }), 'wrong_type'],
+    ['a foreign callee', bytes({ ...valid, callee: '+639171234567' }), 'invalid_callee'],
     [
       'a __proto__ key',
       bytes(`{"__proto__": {"admin": true}, ${JSON.stringify(valid).slice(1)}`),

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
 
 export interface ProcessorStatus {
   modelVersion: string | undefined;
@@ -20,6 +20,22 @@ export const NO_ANSWER_NOT_READY_MS = 15_000;
 export interface AppDeps {
   registry: Registry;
   status: () => ProcessorStatus;
+  /** Gauge set to 1 when /readyz would answer ready, 0 otherwise, on every scrape (processor_ready). */
+  readyGauge?: Gauge;
+}
+
+/** Why this replica is not ready (empty when it is): the one rule behind /readyz and processor_ready. */
+export function readinessProblems(current: ProcessorStatus): string[] {
+  const problems: string[] = [];
+  if (!current.modelVersion) problems.push('no valid model loaded');
+  if (current.waiting) problems.push(current.waiting);
+  if (current.kafkaProblem) problems.push(current.kafkaProblem);
+  if (!current.consuming) problems.push('not consuming');
+  else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
+  if (current.sinceAnswerMs !== undefined && current.sinceAnswerMs > NO_ANSWER_NOT_READY_MS) {
+    problems.push(`no answer from Kafka for ${Math.round(current.sinceAnswerMs / 1000)} s`);
+  }
+  return problems;
 }
 
 /**
@@ -28,7 +44,7 @@ export interface AppDeps {
  * - /readyz: a model is loaded and this replica owns at least one input partition.
  * - /metrics: Prometheus text from the process's one registry.
  */
-export function createApp({ registry, status }: AppDeps): Express {
+export function createApp({ registry, status, readyGauge }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -36,15 +52,7 @@ export function createApp({ registry, status }: AppDeps): Express {
   });
   app.get('/readyz', (_req, res) => {
     const current = status();
-    const problems: string[] = [];
-    if (!current.modelVersion) problems.push('no valid model loaded');
-    if (current.waiting) problems.push(current.waiting);
-    if (current.kafkaProblem) problems.push(current.kafkaProblem);
-    if (!current.consuming) problems.push('not consuming');
-    else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
-    if (current.sinceAnswerMs !== undefined && current.sinceAnswerMs > NO_ANSWER_NOT_READY_MS) {
-      problems.push(`no answer from Kafka for ${Math.round(current.sinceAnswerMs / 1000)} s`);
-    }
+    const problems = readinessProblems(current);
     res.status(problems.length === 0 ? 200 : 503).json({
       ready: problems.length === 0,
       problems,
@@ -53,6 +61,7 @@ export function createApp({ registry, status }: AppDeps): Express {
     });
   });
   app.get('/metrics', async (_req, res) => {
+    readyGauge?.set(readinessProblems(status()).length === 0 ? 1 : 0);
     res.type(registry.contentType).send(await registry.metrics());
   });
   return app;

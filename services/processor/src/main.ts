@@ -72,7 +72,7 @@ const processor = createProcessor(
   },
 );
 
-const app = createApp({ registry: metrics.registry, status: processor.status });
+const app = createApp({ registry: metrics.registry, status: processor.status, readyGauge: metrics.ready });
 const server: Server = await new Promise((resolve, reject) => {
   const listening = app.listen(config.HTTP_PORT, (error?: Error) =>
     error ? reject(error) : resolve(listening),

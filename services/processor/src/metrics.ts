@@ -1,3 +1,4 @@
+import { REJECTION_REASONS } from '@scam-detector/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The processor's metrics, all in one registry per process (plus Node's default process metrics). */
@@ -7,7 +8,7 @@ export function createProcessorMetrics() {
   const registers = [registry];
   /** Read at every scrape: seconds since the broker last answered (the processor sets the source). */
   let secondsSinceAnswer: () => number = () => -1;
-  return {
+  const metrics = {
     registry,
     eventsIn: new Counter({
       name: 'processor_events_in_total',
@@ -17,6 +18,11 @@ export function createProcessorMetrics() {
     eventsScored: new Counter({
       name: 'processor_events_scored_total',
       help: 'Valid events scored and handed to the producer for the output topic.',
+      registers,
+    }),
+    eventsFlagged: new Counter({
+      name: 'processor_events_flagged_total',
+      help: 'Scored events flagged as scams (predicted label 1); divided by processor_events_scored_total it is the scam rate.',
       registers,
     }),
     dlq: new Counter({
@@ -52,6 +58,11 @@ export function createProcessorMetrics() {
     partitions: new Gauge({
       name: 'processor_assigned_partitions',
       help: 'Input partitions this replica owns.',
+      registers,
+    }),
+    ready: new Gauge({
+      name: 'processor_ready',
+      help: 'Whether /readyz answers ready (1: a model is loaded and this replica owns partitions) or not (0).',
       registers,
     }),
     rebalances: new Counter({
@@ -90,6 +101,11 @@ export function createProcessorMetrics() {
       registers,
     }),
   };
+  // Every label value starts at 0, so the first dead letter or rejected model is an increase that rate() and
+  // increase() see (a series born at 1 has no earlier sample to compare with), and the panels always have data.
+  for (const reason of REJECTION_REASONS) metrics.dlq.inc({ reason }, 0);
+  for (const result of ['loaded', 'unchanged', 'rejected']) metrics.modelReloads.inc({ result }, 0);
+  return metrics;
 }
 
 export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;

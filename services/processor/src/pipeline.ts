@@ -20,6 +20,8 @@ export interface BatchOutcome {
   /** Results and dead letters, in input order. */
   records: ProducedRecord[];
   scored: number;
+  /** Scored events flagged as scams (predicted label 1). */
+  flagged: number;
   rejected: Partial<Record<RejectionReason, number>>;
   scoringMs: number;
 }
@@ -56,8 +58,10 @@ export function processRecords(
   const scores = scorer.scoreBatch(events);
   const scoringMs = performance.now() - began;
   const processedTs = toWireSeconds(nowMs);
+  let flagged = 0;
   for (let j = 0; j < events.length; j++) {
     const i = positions[j] as number;
+    if ((scores[j] as ReturnType<Scorer['score']>).label === 1) flagged++;
     const record = records[i] as ConsumedRecord;
     const truthHeader = record.headers[TRUTH_HEADER];
     const value = serializeScored(
@@ -72,5 +76,5 @@ export function processRecords(
       ? { topic: topics.output, key: caller, value, headers: { [TRUTH_HEADER]: truthHeader } }
       : { topic: topics.output, key: caller, value };
   }
-  return { records: out as ProducedRecord[], scored: events.length, rejected, scoringMs };
+  return { records: out as ProducedRecord[], scored: events.length, flagged, rejected, scoringMs };
 }

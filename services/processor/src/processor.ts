@@ -87,6 +87,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     );
     metrics.eventsIn.inc(batch.records.length);
     metrics.eventsScored.inc(outcome.scored);
+    metrics.eventsFlagged.inc(outcome.flagged);
     metrics.batchSize.observe(batch.records.length);
     metrics.scoringDuration.observe(outcome.scoringMs / 1000);
     for (const [reason, count] of Object.entries(outcome.rejected) as [RejectionReason, number][]) {

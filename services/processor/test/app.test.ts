@@ -12,7 +12,11 @@ describe('processor HTTP', () => {
   async function serve(status: ProcessorStatus) {
     const metrics = createProcessorMetrics();
     metrics.dlq.inc({ reason: 'invalid_json' }, 3);
-    const server = createApp({ registry: metrics.registry, status: () => status }).listen(0);
+    const server = createApp({
+      registry: metrics.registry,
+      status: () => status,
+      readyGauge: metrics.ready,
+    }).listen(0);
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,5 +55,15 @@ describe('processor HTTP', () => {
     const text = await response.text();
     expect(text).toContain('processor_dlq_total{reason="invalid_json"} 3');
     expect(text).toContain('process_resident_memory_bytes');
+    // Every dead-letter reason and model-load result exists from the start, at 0 where nothing happened.
+    expect(text).toContain('processor_dlq_total{reason="missing_field"} 0');
+    expect(text).toContain('processor_model_loads_total{result="rejected"} 0');
+  });
+
+  it('exports processor_ready by the same rule as /readyz', async () => {
+    const ready = await serve({ modelVersion: 'knn-1', assignedPartitions: 3, consuming: true });
+    expect(await (await fetch(`${ready}/metrics`)).text()).toMatch(/^processor_ready 1$/m);
+    const standby = await serve({ modelVersion: 'knn-1', assignedPartitions: 0, consuming: true });
+    expect(await (await fetch(`${standby}/metrics`)).text()).toMatch(/^processor_ready 0$/m);
   });
 });

@@ -19,8 +19,8 @@ describe('the trainer command line', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'trainer-cli-'));
     modelPath = join(dir, 'models', 'model.json');
-    await cli('train', '--samples', '4000', '--seed', '3', '--folds', '3', '--out', modelPath);
-  });
+    await cli('train', '--prototype', '--samples', '4000', '--seed', '3', '--folds', '3', '--out', modelPath);
+  }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('writes a model file that names its version', async () => {
@@ -80,5 +80,50 @@ describe('the trainer command line', () => {
     );
     expect((failure as { code: number }).code).not.toBe(0);
     expect((failure as { stderr: string }).stderr).toContain('--samples');
+  });
+
+  it('trains the behavioural model by default, names its feature set, and evaluates it beside the stateless model', async () => {
+    const path = join(dir, 'behaviour.json');
+    const trained = await cli(
+      'train',
+      '--scale',
+      '0.04',
+      '--days',
+      '1',
+      '--seed',
+      '5',
+      '--out',
+      path,
+      '--json',
+    );
+    const summary = JSON.parse(trained.stdout);
+    expect(summary).toMatchObject({
+      kind: 'behaviour',
+      feature_set: { name: 'behaviour', version: 1 },
+      k: 25,
+    });
+    const artifact = JSON.parse(await readFile(path, 'utf8'));
+    expect(artifact.format).toBe('scam-detector/behaviour-knn-model');
+    expect(artifact.features).toContain('distinct_callees_24h');
+    const { stdout } = await cli('evaluate', '--model', path, '--seed', '8', '--json');
+    const evaluation = JSON.parse(stdout);
+    for (const which of ['behaviour', 'stateless']) {
+      for (const scenario of ['wangiri', 'robocall', 'impersonation']) {
+        expect(evaluation[which].scenarios[scenario]).toHaveProperty('pr_auc');
+        expect(evaluation[which].scenarios[scenario].first_flag).toHaveProperty('numbers_within_10');
+      }
+      expect(evaluation[which].scenarios.bulk).toHaveProperty('flagged');
+      expect(evaluation[which].overall).toHaveProperty('recall_at_1pct_bulk_fpr');
+    }
+    const table = await cli('evaluate', '--model', path, '--seed', '8');
+    expect(table.stdout).toMatch(/wangiri\s+\d+\s+behaviour/);
+  }, 240_000);
+
+  it('keeps the prototype options behind --prototype', async () => {
+    const failure = await cli('train', '--samples', '4000').catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain('add --prototype');
   });
 });

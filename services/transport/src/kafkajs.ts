@@ -565,3 +565,38 @@ export async function endOffsets(brokers: readonly string[], topic: string): Pro
     return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
   });
 }
+
+/**
+ * How far a consumer group is behind on each partition of a topic, as the broker sees it: the end offset minus
+ * the group's committed offset (minus the log start offset when the group has committed nothing there yet, as
+ * a group that starts from the earliest record would). Unlike a consumer's own lag it keeps growing while no
+ * member runs. For monitoring (the dashboard's /metrics); one short-lived admin connection per call.
+ */
+export async function consumerGroupLag(
+  brokers: readonly string[],
+  group: string,
+  topic: string,
+  security?: KafkaSecurity,
+): Promise<Map<number, { lag: number; endOffset: number }>> {
+  return withAdmin(
+    brokers,
+    async (admin) => {
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId: group, topics: [topic] }),
+      ]);
+      const committedOf = new Map(
+        (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const),
+      );
+      return new Map(
+        ends.map((p) => {
+          const done = committedOf.get(p.partition) ?? -1;
+          const from = done >= 0 ? done : Number(p.low);
+          const endOffset = Number(p.high);
+          return [p.partition, { lag: Math.max(0, endOffset - from), endOffset }] as const;
+        }),
+      );
+    },
+    security,
+  );
+}
