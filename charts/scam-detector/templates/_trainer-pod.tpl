@@ -18,10 +18,11 @@ spec:
       imagePullPolicy: {{ .Values.image.pullPolicy }}
       args:
         - train
-        # The processor scores the stateless prototype model until it computes per-caller features.
+        {{- if eq .Values.trainer.model "prototype" }}
         - --prototype
         - --samples
         - {{ .Values.trainer.samples | int64 | quote }}
+        {{- end }}
         - --seed
         - {{ .Values.trainer.seed | int64 | quote }}
         - --out

@@ -1,4 +1,4 @@
-import type { LatencySummary, Quality, SeriesPoint, Stats } from '../shared/wire.js';
+import type { LatencySummary, Quality, ScenarioQuality, SeriesPoint, Stats } from '../shared/wire.js';
 import { Histogram } from './histogram.js';
 import type { ScoredRecord } from './results.js';
 
@@ -35,6 +35,27 @@ export interface AggregatesOptions {
 }
 
 const RATE_SECONDS = 10;
+/** Scenario names tracked; results of further names (a hostile or broken stream) count only overall. */
+export const MAX_SCENARIOS = 32;
+
+interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+function qualityOf({ tp, fp, tn, fn }: Confusion): Quality {
+  const labelled = tp + fp + tn + fn;
+  const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
+  const precision = ratio(tp, tp + fp);
+  const recall = ratio(tp, tp + fn);
+  const f1 =
+    precision === null || recall === null || precision + recall === 0
+      ? null
+      : (2 * precision * recall) / (precision + recall);
+  return { labelled, tp, fp, tn, fn, precision, recall, f1, accuracy: ratio(tp + tn, labelled) };
+}
 
 /**
  * Rolling aggregates of the results stream in constant memory: counts since start, a per-second window
@@ -56,7 +77,8 @@ export class Aggregates {
   #dlq = 0;
   #malformed = 0;
   readonly #models = new Map<string, { count: number; first_seen_ms: number; last_seen_ms: number }>();
-  readonly #confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  readonly #confusion: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  readonly #byScenario = new Map<string, Confusion>();
   readonly startedMs: number;
 
   constructor(startedMs: number, options: AggregatesOptions = {}) {
@@ -112,8 +134,16 @@ export class Aggregates {
       this.#models.set(result.model_version, { count: 1, first_seen_ms: seenMs, last_seen_ms: seenMs });
     }
     if (result.truth_label !== undefined) {
-      if (result.truth_label === 1) scam ? this.#confusion.tp++ : this.#confusion.fn++;
-      else scam ? this.#confusion.fp++ : this.#confusion.tn++;
+      const cell = result.truth_label === 1 ? (scam ? 'tp' : 'fn') : scam ? 'fp' : 'tn';
+      this.#confusion[cell]++;
+      if (result.scenario !== undefined) {
+        let confusion = this.#byScenario.get(result.scenario);
+        if (!confusion && this.#byScenario.size < MAX_SCENARIOS) {
+          confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
+          this.#byScenario.set(result.scenario, confusion);
+        }
+        if (confusion) confusion[cell]++;
+      }
     }
     const slot = this.#slot(second, second);
     if (!slot) return;
@@ -125,10 +155,13 @@ export class Aggregates {
     }
     const tsMs = result.call.ts * 1000;
     const processedMs = result.processed_ts * 1000;
-    this.#record(slot, 'pipeline', processedMs - tsMs);
+    // A call stamped after it was scored comes from a simulated world running faster than real time (its ts is
+    // simulated event time): it has no latency to measure.
+    const simulatedAhead = tsMs > processedMs;
+    if (!simulatedAhead) this.#record(slot, 'pipeline', processedMs - tsMs);
     if (live) {
       this.#record(slot, 'delivery', seenMs - processedMs);
-      this.#record(slot, 'end_to_end', seenMs - tsMs);
+      if (!simulatedAhead) this.#record(slot, 'end_to_end', seenMs - tsMs);
     }
   }
 
@@ -149,16 +182,20 @@ export class Aggregates {
   }
 
   quality(): Quality {
-    const { tp, fp, tn, fn } = this.#confusion;
-    const labelled = tp + fp + tn + fn;
-    const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
-    const precision = ratio(tp, tp + fp);
-    const recall = ratio(tp, tp + fn);
-    const f1 =
-      precision === null || recall === null || precision + recall === 0
-        ? null
-        : (2 * precision * recall) / (precision + recall);
-    return { labelled, tp, fp, tn, fn, precision, recall, f1, accuracy: ratio(tp + tn, labelled) };
+    return qualityOf(this.#confusion);
+  }
+
+  /** Quality per scenario, in the order the scenarios were first seen. */
+  qualityByScenario(): ScenarioQuality[] {
+    return [...this.#byScenario].map(([scenario, confusion]) => {
+      const legit = confusion.fp + confusion.tn;
+      return {
+        scenario,
+        scam: confusion.tp + confusion.fn > 0,
+        ...qualityOf(confusion),
+        false_positive_rate: legit === 0 ? null : confusion.fp / legit,
+      };
+    });
   }
 
   #latency(kind: LatencyKind): LatencySummary {
@@ -188,6 +225,7 @@ export class Aggregates {
       },
       models: Object.fromEntries([...this.#models].map(([version, m]) => [version, { ...m }])),
       quality: this.quality(),
+      quality_by_scenario: this.qualityByScenario(),
       source,
       started_ms: this.startedMs,
     };

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PH_MOBILE_PATTERN } from '@scam-detector/core';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import type { ModelInfo } from '../shared/wire.js';
+import type { CallerHistoryView, ModelInfo } from '../shared/wire.js';
 import { toCsv, toJsonl, toScoredRecord } from './results.js';
 import type { ResultStore } from './store.js';
 import type { StreamHub } from './stream-hub.js';
@@ -82,6 +83,21 @@ export function createApp(deps: AppDeps): Express {
     } catch (error) {
       next(error);
     }
+  });
+  app.get('/api/caller/:number', (req, res) => {
+    const caller = req.params.number;
+    res.set('Cache-Control', 'no-store');
+    if (!PH_MOBILE_PATTERN.test(caller)) {
+      res.status(400).json({ error: 'a caller is a PH mobile number: "09" and 9 digits' });
+      return;
+    }
+    const calls = store.callers.get(caller);
+    if (!calls) {
+      res.status(404).json({ error: 'no recent calls from this number on this dashboard' });
+      return;
+    }
+    const view: CallerHistoryView = { caller, calls, limit: store.callers.callsPerCaller };
+    res.json(view);
   });
   app.get('/api/stream', (req, res) => hub.handle(req, res));
   app.get('/api/export', (req, res) => {

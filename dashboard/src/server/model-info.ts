@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { readModelFile } from '@scam-detector/core';
+import { readAnyModelFile } from '@scam-detector/core';
 import type { ModelInfo } from '../shared/wire.js';
 import type { ResultStore } from './store.js';
 
@@ -16,37 +16,56 @@ export function createModelInfo(path: string | undefined, store: ResultStore): (
     try {
       const { mtimeMs } = await stat(path);
       if (cached?.mtimeMs !== mtimeMs) {
-        const model = await readModelFile(path);
-        const test = model.evaluation?.test;
-        cached = {
-          mtimeMs,
-          file: {
-            path,
-            version: model.version,
-            created_at: model.createdAt,
-            k: model.params.k,
-            weighting: model.params.weighting,
-            training: model.training
-              ? {
-                  samples: model.training.samples,
-                  seed: model.training.seed,
-                  train_rows: model.training.train_rows,
-                  test_rows: model.training.test_rows,
-                }
-              : null,
-            test: test
-              ? {
-                  accuracy: test.accuracy,
-                  precision: test.precision,
-                  recall: test.recall,
-                  f1: test.f1,
-                  roc_auc: test.roc_auc,
-                  brier: test.brier,
-                }
-              : null,
-            read_ms: Date.now(),
-          },
-        };
+        const any = await readAnyModelFile(path);
+        if (any.kind === 'behaviour') {
+          // The behavioural model: KNN over the caller features, its figures from the world it was trained on.
+          const model = any.model;
+          cached = {
+            mtimeMs,
+            file: {
+              path,
+              version: model.version,
+              created_at: model.createdAt,
+              k: model.params.k,
+              weighting: `uniform, ${model.featureSet.name} features v${model.featureSet.version}`,
+              training: null,
+              test: null,
+              read_ms: Date.now(),
+            },
+          };
+        } else {
+          const model = any.model;
+          const test = model.evaluation?.test;
+          cached = {
+            mtimeMs,
+            file: {
+              path,
+              version: model.version,
+              created_at: model.createdAt,
+              k: model.params.k,
+              weighting: model.params.weighting,
+              training: model.training
+                ? {
+                    samples: model.training.samples,
+                    seed: model.training.seed,
+                    train_rows: model.training.train_rows,
+                    test_rows: model.training.test_rows,
+                  }
+                : null,
+              test: test
+                ? {
+                    accuracy: test.accuracy,
+                    precision: test.precision,
+                    recall: test.recall,
+                    f1: test.f1,
+                    roc_auc: test.roc_auc,
+                    brier: test.brier,
+                  }
+                : null,
+              read_ms: Date.now(),
+            },
+          };
+        }
       }
       lastError = null;
       return cached.file;

@@ -1,3 +1,4 @@
+import { EXPLAINED_FEATURES, PH_MOBILE_PATTERN } from '@scam-detector/core';
 import type { ResultView } from '../shared/wire.js';
 
 /** A scored result as validated from the stream or a recording: a ResultView before the dashboard stamps it. */
@@ -18,12 +19,26 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 const CALL_NUMBERS = ['call_duration', 'num_digits', 'hour_of_day', 'freq_calls', 'ts'] as const;
+/** A scenario name from a header or a recording: a short word, or it is not kept. */
+const SCENARIO_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** The caller's features of an explanation, when every one of them is there and finite. */
+function explainedFeatures(value: unknown): Record<string, number> | undefined {
+  if (!isObject(value)) return undefined;
+  const features: Record<string, number> = {};
+  for (const name of EXPLAINED_FEATURES) {
+    const v = value[name];
+    if (!finite(v)) return undefined;
+    features[name] = v;
+  }
+  return features;
+}
 
 /**
  * Validates a calls_scored value (already JSON-parsed). Types are checked, never coerced; only the fields the
  * dashboard shows are kept (extra fields of the call are dropped here, not displayed), strings are clipped.
  */
-export function validateScored(value: unknown, truthHeader?: 0 | 1): Parsed {
+export function validateScored(value: unknown, truthHeader?: 0 | 1, scenarioHeader?: string): Parsed {
   if (!isObject(value)) return fail('not a JSON object');
   const call = value.call;
   if (!isObject(call)) return fail('"call" is not an object');
@@ -56,6 +71,10 @@ export function validateScored(value: unknown, truthHeader?: 0 | 1): Parsed {
     model_version: clip(version || MODEL_UNKNOWN),
   };
   if (truth !== undefined) record.truth_label = truth;
+  if (typeof call.callee === 'string' && PH_MOBILE_PATTERN.test(call.callee))
+    record.call.callee = call.callee;
+  const scenario = value.scenario ?? scenarioHeader;
+  if (typeof scenario === 'string' && SCENARIO_PATTERN.test(scenario)) record.scenario = scenario;
   const explanation = value.explanation;
   if (
     isObject(explanation) &&
@@ -68,12 +87,15 @@ export function validateScored(value: unknown, truthHeader?: 0 | 1): Parsed {
       scam_neighbours: explanation.scam_neighbours,
       nearest_distance: explanation.nearest_distance,
     };
+    const features = explainedFeatures(explanation.features);
+    if (features) record.explanation.features = features;
+    if (explanation.late === true) record.explanation.late = true;
   }
   return { ok: true, record };
 }
 
 /** Parses one calls_scored value (or JSONL line). */
-export function parseScoredText(text: string, truthHeader?: 0 | 1): Parsed {
+export function parseScoredText(text: string, truthHeader?: 0 | 1, scenarioHeader?: string): Parsed {
   if (text.length > MAX_RESULT_BYTES) return fail(`longer than ${MAX_RESULT_BYTES} characters`);
   let value: unknown;
   try {
@@ -81,7 +103,7 @@ export function parseScoredText(text: string, truthHeader?: 0 | 1): Parsed {
   } catch {
     return fail('not valid JSON');
   }
-  return validateScored(value, truthHeader);
+  return validateScored(value, truthHeader, scenarioHeader);
 }
 
 /** The old dashboard's CSV columns, in its order; model_version and truth_label are our additions. */

@@ -7,6 +7,7 @@ import type {
   Stats,
 } from '../shared/wire.js';
 import { Aggregates } from './aggregates.js';
+import { CallerHistory, type CallerHistoryOptions } from './caller-history.js';
 import type { FeedSink } from './feed.js';
 import type { ScoredRecord } from './results.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -16,6 +17,8 @@ export interface StoreOptions {
   mode: SourceMode;
   replay?: { file: string; speed: number };
   windowSeconds?: number;
+  /** Bounds of the per-caller history behind the drill-down. */
+  callerHistory?: CallerHistoryOptions;
   now?: () => number;
   /** Told about every event, for metrics. */
   onCount?: (kind: 'scored' | 'dlq' | 'malformed', detail?: { reason: string; line?: number }) => void;
@@ -32,6 +35,7 @@ const MAX_REPORTED_ERRORS = 20;
 export class ResultStore implements FeedSink {
   readonly buffer: RingBuffer<ResultView>;
   readonly aggregates: Aggregates;
+  readonly callers: CallerHistory;
   readonly mode: SourceMode;
   readonly #now: () => number;
   readonly #onCount: StoreOptions['onCount'];
@@ -44,6 +48,7 @@ export class ResultStore implements FeedSink {
     this.#now = options.now ?? Date.now;
     this.buffer = new RingBuffer(options.bufferSize);
     this.aggregates = new Aggregates(this.#now(), { windowSeconds: options.windowSeconds ?? 120 });
+    this.callers = new CallerHistory(options.callerHistory);
     this.mode = options.mode;
     this.#state = options.mode === 'replay' ? 'replaying' : 'connecting';
     this.#onCount = options.onCount;
@@ -72,6 +77,7 @@ export class ResultStore implements FeedSink {
     const seenMs = this.#now();
     const view: ResultView = { ...record, seq: ++this.#seq, seen_ms: seenMs };
     this.buffer.push(view);
+    this.callers.add(view);
     this.aggregates.addResult(record, seenMs, this.mode !== 'replay');
     if (this.#replay) this.#replay.rows++;
     this.#onCount?.('scored');

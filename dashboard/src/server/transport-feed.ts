@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Logger, parseTruth, TRUTH_HEADER } from '@scam-detector/core';
+import { type Logger, parseTruth, SCENARIO_HEADER, TRUTH_HEADER } from '@scam-detector/core';
 import { type Subscription, type Transport, TransportUnavailableError } from '@scam-detector/transport';
 import type { FeedSink, FeedSubscription, ResultFeed } from './feed.js';
 import { parseScoredText } from './results.js';
@@ -98,7 +98,11 @@ export function createTransportFeed(transport: Transport, options: TransportFeed
                     sink.malformed('value is not valid UTF-8');
                     continue;
                   }
-                  const parsed = parseScoredText(text, parseTruth(record.headers[TRUTH_HEADER]));
+                  const parsed = parseScoredText(
+                    text,
+                    parseTruth(record.headers[TRUTH_HEADER]),
+                    record.headers[SCENARIO_HEADER]?.toString('utf8'),
+                  );
                   if (parsed.ok) sink.scored(parsed.record);
                   else sink.malformed(parsed.reason);
                 }

@@ -16,6 +16,8 @@ export interface ResultView {
     freq_calls: number;
     /** Float Unix seconds. */
     ts: number;
+    /** Who was called (world events; old-contract events have none). A PH mobile number when present. */
+    callee?: string;
   };
   predicted_label: 0 | 1;
   /** [P(not scam), P(scam)] */
@@ -24,7 +26,17 @@ export interface ResultView {
   processed_ts: number;
   model_version: string;
   truth_label?: 0 | 1;
-  explanation?: { neighbours: number; scam_neighbours: number; nearest_distance: number };
+  /** The scenario the truth came from (the `scenario` header of simulated calls): ordinary, bulk, wangiri, ... */
+  scenario?: string;
+  explanation?: {
+    neighbours: number;
+    scam_neighbours: number;
+    nearest_distance: number;
+    /** The caller's features after this call (calls_1m, calls_1h, ...), as the processor computed them. */
+    features?: Record<string, number>;
+    /** The call arrived later than the feature lateness bound. */
+    late?: true;
+  };
   /** When this dashboard received it, epoch ms. */
   seen_ms: number;
 }
@@ -47,6 +59,41 @@ export interface Quality {
   recall: number | null;
   f1: number | null;
   accuracy: number | null;
+}
+
+/** Quality of the results of one scenario (from the truth and scenario headers). In a scam scenario every call
+ *  is a scam, so recall is what it says; in a legitimate one none is, so the false-positive rate is. */
+export interface ScenarioQuality extends Quality {
+  scenario: string;
+  /** Whether the scenario's calls are scams (from their true labels). */
+  scam: boolean;
+  /** Share of the scenario's legitimate calls flagged as scams (null when it has none). */
+  false_positive_rate: number | null;
+}
+
+/** A caller's recent call, for the drill-down: the call, the verdict and the features after it. */
+export interface CallerCall {
+  seq: number;
+  ts: number;
+  callee?: string;
+  call_duration: number;
+  hour_of_day: number;
+  predicted_label: 0 | 1;
+  p_scam: number;
+  truth_label?: 0 | 1;
+  scenario?: string;
+  model_version: string;
+  features?: Record<string, number>;
+  late?: true;
+}
+
+/** GET /api/caller/:number. */
+export interface CallerHistoryView {
+  caller: string;
+  /** Oldest first, at most `limit`. */
+  calls: CallerCall[];
+  /** The most calls kept per caller. */
+  limit: number;
 }
 
 export type SourceMode = 'kafka' | 'replay';
@@ -86,6 +133,8 @@ export interface Stats {
   };
   models: Record<string, { count: number; first_seen_ms: number; last_seen_ms: number }>;
   quality: Quality;
+  /** Per scenario, in the order scenarios were first seen (at most a few dozen names are tracked). */
+  quality_by_scenario: ScenarioQuality[];
   source: { mode: SourceMode; state: SourceState; replay?: ReplayStatus };
   started_ms: number;
 }

@@ -55,9 +55,10 @@ describe('live pipeline in Chromium, on the real broker', () => {
     expect(await page.getByTestId('result-row').count()).toBe(0);
 
     const started = Date.now();
+    // The generator's profile: its events are stamped with the wall clock, so latency is measured.
     const producer = startService(
       PRODUCER_MAIN,
-      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input },
+      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input, PRODUCER_PROFILE: 'default' },
       ['--rate', '200'],
     );
     await expect
@@ -92,5 +93,65 @@ describe('live pipeline in Chromium, on the real broker', () => {
     expect(await producer.exited).toBe(0);
     await page.close();
     console.log(JSON.stringify({ name: 'e2e_first_row_ms', value: firstRowMs, unit: 'ms' }));
+  });
+
+  it('world profile: quality per scenario, and a click on a caller shows its recent calls and features', async () => {
+    const topics = await freshTopics(3);
+    const model = await modelFile(7);
+    const processor = startService(PROCESSOR_MAIN, processorEnv(topics, model.path));
+    await waitForAssignment([processor], 3);
+    const dashboard = await startDashboard([], {
+      KAFKA_BROKERS: BROKERS.join(','),
+      OUTPUT_TOPIC: topics.output,
+      DLQ_TOPIC: topics.dlq,
+      MODEL_PATH: model.path,
+    });
+    onTestFinished(async () => {
+      expect(await dashboard.stop()).toBe(0);
+    });
+    await expect
+      .poll(async () => (await fetch(`${dashboard.url}/readyz`)).status, { timeout: 30_000, interval: 200 })
+      .toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const watch = await watchPage(page);
+    await page.goto(dashboard.url);
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('live');
+
+    // The world at 600x: ten simulated minutes a second, ordinary subscribers and bulk lines among them.
+    const producer = startService(
+      PRODUCER_MAIN,
+      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input, PRODUCER_PROFILE: 'world' },
+      ['--speedup', '600'],
+    );
+    await expect
+      .poll(() => page.getByTestId('scenario-row').count(), { timeout: 20_000, interval: 200 })
+      .toBeGreaterThan(0);
+    const scenarios = await page
+      .getByTestId('scenario-row')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-scenario')));
+    expect(scenarios).toContain('ordinary');
+
+    // Click the caller of the newest row: the drill-down opens on that number with its calls and trends.
+    const row = page.getByTestId('result-row').first();
+    await row.getByTestId('cell-caller').click();
+    const panel = page.getByTestId('caller-drilldown');
+    await expect.poll(() => panel.isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => panel.getByTestId('drilldown-call').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    expect(await panel.getByTestId('drilldown-trends').isVisible()).toBe(true);
+    const shown = await panel.getByTestId('drilldown-caller').textContent();
+    expect(shown).toMatch(/^09\d\d•••\d{4}$/);
+    expect(await panel.locator('[data-feature=calls_24h] [data-testid=trend-latest]').textContent()).toMatch(
+      /^\d+$/,
+    );
+    await panel.getByTestId('drilldown-close').click();
+    await expect.poll(() => panel.count()).toBe(0);
+
+    expect(watch.errors).toEqual([]);
+    expect(await watch.cspViolations()).toEqual([]);
+    producer.kill('SIGTERM');
+    expect(await producer.exited).toBe(0);
+    await page.close();
   });
 });

@@ -69,6 +69,7 @@ export function stats(overrides: Partial<Stats> = {}): Stats {
     window_s: 120,
     latency_ms: { pipeline: latency, delivery: latency, end_to_end: latency },
     models: {},
+    quality_by_scenario: [],
     quality: {
       labelled: 0,
       tp: 0,

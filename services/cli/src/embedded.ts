@@ -3,14 +3,21 @@ import {
   createLogger,
   createProgress,
   DEFAULT_TOPICS,
+  encodeBehaviourModel,
   encodeModel,
   parsers,
   writeFileAtomic,
 } from '@scam-detector/core';
 import { createTransportFeed, startDashboard } from '@scam-detector/dashboard';
 import { createProcessor, createProcessorMetrics, FileModelSource } from '@scam-detector/processor';
-import { createEventSource, runProducer } from '@scam-detector/producer';
-import { DEFAULT_TRAIN_OPTIONS, trainModel } from '@scam-detector/trainer';
+import { createEventSource, runProducer, runWorldProducer } from '@scam-detector/producer';
+import {
+  DEFAULT_BEHAVIOUR_OPTIONS,
+  DEFAULT_TRAIN_OPTIONS,
+  trainBehaviourModel,
+  trainModel,
+  worldAtScale,
+} from '@scam-detector/trainer';
 import {
   createKafkajsTransport,
   createMemoryTransport,
@@ -21,10 +28,17 @@ import {
 
 export interface EmbeddedOptions {
   port: number;
+  /** world: the simulated telecom world at `speedup`; default / prototype: the generator at `rate`. */
+  profile: 'world' | 'default' | 'prototype';
+  speedup: number;
   rate: number;
   modelPath: string;
-  /** Rows to train on when there is no model yet. */
+  /** When there is no model yet: train the stateless prototype model (on this many rows) instead of the
+   *  behavioural one. */
+  prototype: boolean;
   trainSamples: number;
+  /** When training the behavioural model: the simulated world's population as a fraction of the default. */
+  trainScale: number;
   env: Record<string, string | undefined>;
 }
 
@@ -38,13 +52,31 @@ const STOP_DEADLINE_MS = 4_000;
 export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
   const logger = createLogger('scam-detector', options.env.LOG_LEVEL ?? 'warn');
   if (!existsSync(options.modelPath)) {
-    console.log(`No model at ${options.modelPath}: training one first (about 10 s)...`);
-    const model = trainModel({ ...DEFAULT_TRAIN_OPTIONS, samples: options.trainSamples }, createProgress());
-    const { json, version } = encodeModel(model);
-    await writeFileAtomic(options.modelPath, json);
-    console.log(
-      `Trained ${version}: accuracy ${model.evaluation?.test.accuracy.toFixed(3)} on held-out calls.`,
-    );
+    if (options.prototype) {
+      console.log(`No model at ${options.modelPath}: training the stateless model first (about 10 s)...`);
+      const model = trainModel({ ...DEFAULT_TRAIN_OPTIONS, samples: options.trainSamples }, createProgress());
+      const { json, version } = encodeModel(model);
+      await writeFileAtomic(options.modelPath, json);
+      console.log(
+        `Trained ${version}: accuracy ${model.evaluation?.test.accuracy.toFixed(3)} on held-out calls.`,
+      );
+    } else {
+      console.log(
+        `No model at ${options.modelPath}: training the behavioural model on a simulated world first (about 15 s)...`,
+      );
+      const world = worldAtScale(options.trainScale);
+      const model = trainBehaviourModel(
+        { ...DEFAULT_BEHAVIOUR_OPTIONS, ...(world ? { world } : {}) },
+        createProgress(),
+      );
+      const { json, version } = encodeBehaviourModel(model);
+      await writeFileAtomic(options.modelPath, json);
+      const validation = (model.training as { validation?: { precision: number; recall: number } } | null)
+        ?.validation;
+      console.log(
+        `Trained ${version}${validation ? `: precision ${validation.precision.toFixed(3)}, recall ${validation.recall.toFixed(3)} on a validation day` : ''}.`,
+      );
+    }
   }
 
   const brokers = options.env.KAFKA_BROKERS ? parsers.brokers(options.env.KAFKA_BROKERS) : undefined;
@@ -102,17 +134,22 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
       },
     );
     if (!producer) return;
-    await runProducer(
-      producer,
-      createEventSource({ profile: 'default', seed: Date.now() % 2 ** 31, callers: 5000, topic: topics.raw }),
-      { rate: options.rate },
-      abort.signal,
-    );
+    const seed = Date.now() % 2 ** 31;
+    if (options.profile === 'world') {
+      await runWorldProducer(producer, { seed, speedup: options.speedup, topic: topics.raw }, abort.signal);
+    } else {
+      await runProducer(
+        producer,
+        createEventSource({ profile: options.profile, seed, callers: 5000, topic: topics.raw }),
+        { rate: options.rate },
+        abort.signal,
+      );
+    }
     await producer.close();
   })();
 
   console.log(
-    `\nScam detector is running: ${options.rate} simulated calls/s, scored by the KNN model, over ${brokers ? `Kafka at ${brokers.join(',')}` : 'an in-process bus'}.`,
+    `\nScam detector is running: ${options.profile === 'world' ? `the simulated world at ${options.speedup}x real time` : `${options.rate} simulated calls/s`}, scored by the model in ${options.modelPath}, over ${brokers ? `Kafka at ${brokers.join(',')}` : 'an in-process bus'}.`,
   );
   console.log(`Dashboard: http://localhost:${dashboard.port}   (Ctrl-C to stop)\n`);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { defaultFor, SETTINGS } from '@scam-detector/core';
 import { registerTrainerCommands } from '@scam-detector/trainer';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runService } from './delegate.js';
 import { startEmbedded } from './embedded.js';
 
@@ -23,25 +23,56 @@ const program = new Command('scam-detector')
 program
   .command('start')
   .description(
-    'run producer, processor and dashboard in one process (in-memory bus, or Kafka when KAFKA_BROKERS is set); trains a model first if there is none',
+    'run producer (the simulated world), processor and dashboard in one process (in-memory bus, or Kafka when KAFKA_BROKERS is set); trains the behavioural model first if there is none',
   )
   .option('--port <port>', 'dashboard port (PORT)', port, Number(process.env.PORT ?? 8080))
-  .option('--rate <events/s>', 'simulated calls per second', positive, 50)
+  .addOption(
+    new Option('--profile <name>', 'event stream: the simulated world, or the generator (default, prototype)')
+      .choices(['world', 'default', 'prototype'])
+      .default('world'),
+  )
+  .option('--speedup <x>', 'world profile: simulated seconds per wall-clock second', positive, 60)
+  .option('--rate <events/s>', 'calls per second of the default and prototype profiles', positive, 50)
   .option(
     '--model <path>',
     'model file (trained here if missing)',
     process.env.MODEL_PATH ?? 'models/model.json',
   )
-  .option('--samples <n>', 'rows to train on when the model is missing', positive, 125_000)
-  .action(async (opts: { port: number; rate: number; model: string; samples: number }) => {
-    await startEmbedded({
-      port: opts.port,
-      rate: opts.rate,
-      modelPath: opts.model,
-      trainSamples: opts.samples,
-      env: process.env,
-    });
-  });
+  .option(
+    '--prototype',
+    'when the model is missing, train the stateless prototype model instead of the behavioural one',
+  )
+  .option('--samples <n>', 'with --prototype: rows to train on when the model is missing', positive, 125_000)
+  .option(
+    '--scale <x>',
+    "when training the behavioural model: the simulated world's population as a fraction (quick runs)",
+    positive,
+    1,
+  )
+  .action(
+    async (opts: {
+      port: number;
+      profile: 'world' | 'default' | 'prototype';
+      speedup: number;
+      rate: number;
+      model: string;
+      prototype?: boolean;
+      samples: number;
+      scale: number;
+    }) => {
+      await startEmbedded({
+        port: opts.port,
+        profile: opts.profile,
+        speedup: opts.speedup,
+        rate: opts.rate,
+        modelPath: opts.model,
+        prototype: opts.prototype === true,
+        trainSamples: opts.samples,
+        trainScale: opts.scale,
+        env: process.env,
+      });
+    },
+  );
 
 registerTrainerCommands(program);
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,14 +33,14 @@ function start(args: string[]): { child: ChildProcess; output: () => string; exi
 }
 
 describe('scam-detector start (one process, no broker)', () => {
-  it('trains a model when there is none, scores calls, serves them, and stops on Ctrl-C with exit code 0', async () => {
+  it('trains the behavioural model when there is none, scores the simulated world with caller features, serves them, and stops on Ctrl-C with exit code 0', async () => {
     const run = start([
       '--port',
       '0',
-      '--samples',
-      '4000',
-      '--rate',
-      '200',
+      '--scale',
+      '0.1',
+      '--speedup',
+      '300',
       '--model',
       join(dir, 'models', 'model.json'),
     ]);
@@ -52,7 +53,8 @@ describe('scam-detector start (one process, no broker)', () => {
         },
         { timeout: 60_000, interval: 200 },
       );
-      expect(run.output()).toContain('training one first');
+      expect(run.output()).toContain('training the behavioural model');
+      expect(run.output()).toContain('the simulated world at 300x');
       expect(run.output()).toContain('in-process bus');
       const stats = await vi.waitFor(
         async () => {
@@ -67,8 +69,17 @@ describe('scam-detector start (one process, no broker)', () => {
       );
       expect(stats.total_scored).toBeGreaterThan(0);
       expect((await fetch(url)).headers.get('content-type')).toContain('text/html');
-      const recent = (await (await fetch(`${url}/api/recent`)).json()) as unknown[];
+      const recent = (await (await fetch(`${url}/api/recent`)).json()) as {
+        call: { callee?: string };
+        scenario?: string;
+        explanation?: { features?: Record<string, number> };
+      }[];
       expect(recent.length).toBeGreaterThan(0);
+      expect(recent[0]?.call.callee).toMatch(/^09\d{9}$/);
+      expect(recent[0]?.scenario).toBeTruthy();
+      expect(recent[0]?.explanation?.features?.calls_24h).toBeGreaterThan(0);
+      const file = JSON.parse(readFileSync(join(dir, 'models', 'model.json'), 'utf8')) as { format: string };
+      expect(file.format).toBe('scam-detector/behaviour-knn-model');
       const stoppedAt = Date.now();
       run.child.kill('SIGINT');
       expect(await run.exit).toBe(0);
@@ -77,7 +88,7 @@ describe('scam-detector start (one process, no broker)', () => {
     } finally {
       run.child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 
   it('reuses an existing model without training again', async () => {
     const run = start(['--port', '0', '--model', join(dir, 'models', 'model.json')]);
@@ -86,7 +97,7 @@ describe('scam-detector start (one process, no broker)', () => {
         timeout: 30_000,
         interval: 200,
       });
-      expect(run.output()).not.toContain('training one first');
+      expect(run.output()).not.toContain('training the');
       run.child.kill('SIGTERM');
       expect(await run.exit).toBe(0);
     } finally {

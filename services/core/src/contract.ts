@@ -1,3 +1,4 @@
+import { BEHAVIOUR_FEATURES } from './caller-state.js';
 import type { CallFeatures } from './generator.js';
 import { PH_MOBILE_PATTERN } from './phone.js';
 import type { Score } from './scorer.js';
@@ -183,9 +184,23 @@ export function parseTruth(header: string | Uint8Array | undefined): 0 | 1 | und
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
+/** The caller's features a result's explanation carries (BEHAVIOUR_FEATURES up to the call's own fields). */
+export const EXPLAINED_FEATURES = BEHAVIOUR_FEATURES.slice(0, BEHAVIOUR_FEATURES.indexOf('call_duration'));
+
+/** What the processor adds to a result's explanation beyond the neighbours: the caller's features. */
+export interface ExplanationExtras {
+  /** The features of the call, BEHAVIOUR_FEATURES order (only the caller's are written). */
+  features: ArrayLike<number>;
+  /** The event was later than the feature module's lateness bound (counted into the current bucket). */
+  late: boolean;
+}
+
+const jsonNumber = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
+
 /**
  * Serialises one result. The call goes out as the exact text received (it was validated as a JSON object),
- * which keeps extra fields and number formatting untouched and skips a second stringify.
+ * which keeps extra fields and number formatting untouched and skips a second stringify. Feature values are
+ * written in full (shortest round-trip form), so a reader gets exactly the float the feature module computed.
  */
 export function serializeScored(
   callText: string,
@@ -193,10 +208,19 @@ export function serializeScored(
   processedTs: number,
   modelVersion: string,
   truth: 0 | 1 | undefined,
+  extras?: ExplanationExtras,
 ): string {
   const pScam = round(score.probability, 6);
   const proba = `[${round(1 - pScam, 6)},${pScam}]`;
-  const explanation = `{"neighbours":${score.neighbours},"scam_neighbours":${score.scamNeighbours},"nearest_distance":${round(score.nearestDistance, 6)}}`;
+  let explanation = `{"neighbours":${score.neighbours},"scam_neighbours":${score.scamNeighbours},"nearest_distance":${jsonNumber(round(score.nearestDistance, 6))}`;
+  if (extras) {
+    let features = '';
+    for (let i = 0; i < EXPLAINED_FEATURES.length; i++) {
+      features += `${i === 0 ? '' : ','}"${EXPLAINED_FEATURES[i]}":${jsonNumber(extras.features[i] as number)}`;
+    }
+    explanation += `,"features":{${features}}${extras.late ? ',"late":true' : ''}`;
+  }
+  explanation += '}';
   const truthPart = truth === undefined ? '' : `,"truth_label":${truth}`;
   return `{"call":${callText},"predicted_label":${score.label},"predicted_proba":${proba},"processed_ts":${processedTs},"model_version":${JSON.stringify(modelVersion)},"explanation":${explanation}${truthPart}}`;
 }

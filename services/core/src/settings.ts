@@ -126,6 +126,30 @@ export const SETTINGS = {
     services: ['processor'],
     parse: parsers.integer(1, 64),
   },
+  CALLER_STATE: {
+    doc: 'Per-caller feature state: memory (lost on restart) or durable (a local store backed by a compacted changelog topic, restored before a partition is processed; docs/pipeline.md).',
+    default: 'memory',
+    services: ['processor'],
+    parse: parsers.oneOf('memory', 'durable'),
+  },
+  CHANGELOG_TOPIC: {
+    doc: "Changelog topic of caller state (CALLER_STATE=durable), created with the input's partition count; another count stops the processor. Empty: <CONSUMER_GROUP>-caller-state-changelog.",
+    default: '',
+    services: ['processor'],
+    parse: (raw: string): string => (raw === '' ? '' : parsers.topic(raw)),
+  },
+  STATE_DIR: {
+    doc: 'Directory of the local caller-state store (LevelDB per input partition; CALLER_STATE=durable). Empty: in memory, so a restart restores from the changelog alone.',
+    default: '',
+    services: ['processor'],
+    parse: parsers.string,
+  },
+  STATE_HOT_SET_SIZE: {
+    doc: 'Caller states the local store under STATE_DIR keeps in memory per partition, in front of the disk.',
+    default: '100000',
+    services: ['processor'],
+    parse: parsers.integer(100, 100_000_000),
+  },
   MODEL_RELOAD_DEBOUNCE_MS: {
     doc: 'Quiet time after the last change to MODEL_PATH before the processor re-reads it.',
     default: '250',
@@ -151,10 +175,16 @@ export const SETTINGS = {
     parse: parsers.integer(0, Number.MAX_SAFE_INTEGER),
   },
   PRODUCER_PROFILE: {
-    doc: 'Event stream: "default" (generator features, repeating callers, truth header) or "prototype" (the old producer: 11 digits, unique callers, no truth).',
-    default: 'default',
+    doc: 'Event stream: "world" (the simulated telecom world in event time, with callee, truth and scenario headers; paced by PRODUCER_SPEEDUP, not PRODUCER_RATE), "default" (generator features, repeating callers, truth header) or "prototype" (the old producer: 11 digits, unique callers, no truth).',
+    default: 'world',
     services: ['producer'],
-    parse: parsers.oneOf('default', 'prototype'),
+    parse: parsers.oneOf('world', 'default', 'prototype'),
+  },
+  PRODUCER_SPEEDUP: {
+    doc: 'World profile: simulated seconds per wall-clock second (1 = real time, about 1.4 calls/s; 60 = a simulated day in 24 min, about 85 calls/s). Event `ts` is simulated time, so above 1 it runs ahead of the wall clock.',
+    default: '60',
+    services: ['producer'],
+    parse: parsers.number(0.001, 100_000),
   },
   PRODUCER_SEED: {
     doc: 'Seed of the event stream: the same seed sends the same events.',

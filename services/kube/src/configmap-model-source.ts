@@ -1,12 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { decodeModel, type Model } from '@scam-detector/core';
+import { type AnyModel, decodeAnyModel } from '@scam-detector/core';
 import { ConfigMapWatch } from './configmap-watch.js';
 import { describeApiError } from './kube.js';
 import { MODEL_KEY } from './model-configmap.js';
 
 /** The processor's model-source listener, structurally (the port is declared by the processor). */
 export interface ModelListener {
-  loaded(model: Model, origin: string): void;
+  loaded(model: AnyModel, origin: string): void;
   rejected(error: Error, origin: string): void;
 }
 
@@ -53,7 +53,7 @@ export class ConfigMapModelSource {
           return;
         }
         try {
-          listener.loaded(decodeModel(text), this.#origin);
+          listener.loaded(decodeAnyModel(text), this.#origin);
         } catch (error) {
           listener.rejected(error as Error, this.#origin);
         }

@@ -9,6 +9,8 @@ export interface ProcessorStatus {
   waiting?: string;
   /** While consuming: milliseconds since the broker last answered the consumer. */
   sinceAnswerMs?: number;
+  /** Assigned partitions whose caller state is being restored (with CALLER_STATE=durable). */
+  restoringPartitions?: number;
   /** Why Kafka refuses this processor right now (authentication, TLS, ACLs), while it keeps retrying. */
   kafkaProblem?: string;
 }
@@ -35,13 +37,16 @@ export function readinessProblems(current: ProcessorStatus): string[] {
   if (current.sinceAnswerMs !== undefined && current.sinceAnswerMs > NO_ANSWER_NOT_READY_MS) {
     problems.push(`no answer from Kafka for ${Math.round(current.sinceAnswerMs / 1000)} s`);
   }
+  if ((current.restoringPartitions ?? 0) > 0) {
+    problems.push(`restoring the caller state of ${current.restoringPartitions} partition(s)`);
+  }
   return problems;
 }
 
 /**
  * The processor's HTTP surface. A factory that never listens: tests drive it in-process, main.ts listens.
  * - /healthz: the process is alive and its event loop answers.
- * - /readyz: a model is loaded and this replica owns at least one input partition.
+ * - /readyz: a model is loaded, this replica owns at least one input partition, and none is being restored.
  * - /metrics: Prometheus text from the process's one registry.
  */
 export function createApp({ registry, status, readyGauge }: AppDeps): Express {
@@ -58,6 +63,7 @@ export function createApp({ registry, status, readyGauge }: AppDeps): Express {
       problems,
       model_version: current.modelVersion ?? null,
       assigned_partitions: current.assignedPartitions,
+      restoring_partitions: current.restoringPartitions ?? 0,
     });
   });
   app.get('/metrics', async (_req, res) => {

@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { readModelFile } from '@scam-detector/core';
+import { readAnyModelFile } from '@scam-detector/core';
 import type { ModelSource, ModelSourceListener } from './model-source.js';
 
 export interface FileModelSourceOptions {
@@ -51,7 +51,7 @@ export class FileModelSource implements ModelSource {
     this.#reading = this.#reading.then(async () => {
       if (this.#closed) return;
       try {
-        const model = await readModelFile(this.#path);
+        const model = await readAnyModelFile(this.#path);
         if (!this.#closed) listener.loaded(model, this.#path);
       } catch (error) {
         if (!this.#closed) listener.rejected(error as Error, this.#path);

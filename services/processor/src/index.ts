@@ -1,4 +1,6 @@
 export * from './app.js';
+export * from './call-scorer.js';
+export * from './caller-state-store.js';
 export * from './config.js';
 export * from './dlq.js';
 export * from './file-model-source.js';

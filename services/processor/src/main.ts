@@ -2,13 +2,22 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, createLogger } from '@scam-detector/core';
-import { createKafkajsTransport, type KafkaSecurity, readKafkaSecurity } from '@scam-detector/transport';
+import {
+  createKafkajsTopicAdmin,
+  createKafkajsTransport,
+  type KafkaSecurity,
+  readKafkaSecurity,
+} from '@scam-detector/transport';
 import { createApp } from './app.js';
 import { readProcessorConfig } from './config.js';
 import { FileModelSource } from './file-model-source.js';
 import { createProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
 import { createProcessor } from './processor.js';
+import { ChangelogConfigError, ensureChangelog } from './state/changelog.js';
+import { DiskStateStoreProvider } from './state/disk-store.js';
+import { DurableCallerStates } from './state/durable-caller-states.js';
+import { MemoryStateStoreProvider } from './state/memory-store.js';
 
 /** Exit codes: 0 clean shutdown, 1 runtime failure or shutdown past its deadline, 2 invalid configuration. */
 const EXIT = { ok: 0, failure: 1, config: 2 } as const;
@@ -54,6 +63,49 @@ async function modelSourceFor(settings: typeof config): Promise<ModelSource> {
   );
 }
 
+/** CALLER_STATE=durable: the changelog (created, its partitions checked) and the local store. */
+async function durableStatesFor(settings: typeof config): Promise<DurableCallerStates | undefined> {
+  if (settings.CALLER_STATE !== 'durable') return undefined;
+  const changelogTopic = settings.CHANGELOG_TOPIC || `${settings.CONSUMER_GROUP}-caller-state-changelog`;
+  const admin = createKafkajsTopicAdmin({
+    brokers: settings.KAFKA_BROKERS,
+    clientId: 'scam-detector-processor-state',
+    logger,
+    security,
+  });
+  // The input topic may not exist yet (a dependency not there yet is waited for); a changelog whose partitions
+  // do not match the input's is a configuration error.
+  for (;;) {
+    try {
+      const { created, partitions } = await ensureChangelog(admin, {
+        changelogTopic,
+        inputTopic: settings.INPUT_TOPIC,
+      });
+      logger.info({ changelog: changelogTopic, created, partitions }, 'caller state changelog ready');
+      break;
+    } catch (error) {
+      if (error instanceof ChangelogConfigError) throw error;
+      logger.warn(
+        { err: error, changelog: changelogTopic },
+        'cannot check the state changelog yet: retrying in 2 s',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+  const provider = settings.STATE_DIR
+    ? new DiskStateStoreProvider({ directory: settings.STATE_DIR, hotSetSize: settings.STATE_HOT_SET_SIZE })
+    : new MemoryStateStoreProvider();
+  return new DurableCallerStates({ admin, provider, changelogTopic, logger, metrics });
+}
+
+let durableStates: DurableCallerStates | undefined;
+try {
+  durableStates = await durableStatesFor(config);
+} catch (error) {
+  logger.fatal({ err: error }, `invalid configuration: CHANGELOG_TOPIC: ${(error as Error).message}`);
+  process.exit(EXIT.config);
+}
+
 const processor = createProcessor(
   {
     group: config.CONSUMER_GROUP,
@@ -69,6 +121,7 @@ const processor = createProcessor(
     modelSource: await modelSourceFor(config),
     metrics,
     logger,
+    ...(durableStates ? { durableStates } : {}),
   },
 );
 

@@ -49,6 +49,23 @@ export function createProcessorMetrics() {
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers,
     }),
+    stateRestoring: new Gauge({
+      name: 'processor_state_restoring_partitions',
+      help: 'Assigned input partitions whose caller state is being restored (not processed until restored).',
+      registers,
+    }),
+    stateRestoredRecords: new Counter({
+      name: 'processor_state_restored_records_total',
+      help: 'Changelog records applied while restoring caller state, by why the restore read what it read.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    stateRestoreDuration: new Histogram({
+      name: 'processor_state_restore_duration_seconds',
+      help: 'Time to restore one partition’s caller state (open, verify, read the changelog).',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    }),
     lag: new Gauge({
       name: 'processor_consumer_lag',
       help: 'Records behind the end of each assigned input partition, as of its last batch.',
@@ -88,6 +105,32 @@ export function createProcessorMetrics() {
     onSinceAnswer(source: () => number): void {
       secondsSinceAnswer = source;
     },
+    lateEvents: new Counter({
+      name: 'processor_late_events_total',
+      help: "Valid events later than the feature lateness bound (60 s behind their caller's latest event): counted into the caller's current bucket.",
+      registers,
+    }),
+    redeliveredEvents: new Counter({
+      name: 'processor_redelivered_events_total',
+      help: "Valid events whose input offset their caller's state had already applied (a redelivered batch): scored again, not counted twice.",
+      registers,
+    }),
+    featureDuration: new Histogram({
+      name: 'processor_feature_duration_seconds',
+      help: 'Time spent updating the caller states and computing features for one batch.',
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    }),
+    callerStates: new Gauge({
+      name: 'processor_caller_states',
+      help: 'Callers whose feature state this replica holds (over its assigned partitions).',
+      registers,
+    }),
+    callerStateBytes: new Gauge({
+      name: 'processor_caller_state_bytes',
+      help: 'Bytes of the caller states this replica holds (state records and sketches, without the index).',
+      registers,
+    }),
     modelInfo: new Gauge({
       name: 'processor_model_info',
       help: 'The model version serving (value 1).',

@@ -1,4 +1,4 @@
-import type { Model } from '@scam-detector/core';
+import type { AnyModel } from '@scam-detector/core';
 
 /**
  * Where the processor's model comes from. Adapters: a file (`file-model-source.ts`, watches MODEL_PATH) and,
@@ -7,8 +7,9 @@ import type { Model } from '@scam-detector/core';
  * ignored, so whatever model is serving keeps serving.
  */
 export interface ModelSourceListener {
-  /** A valid model was read (possibly the same version as before: the receiver decides what is new). */
-  loaded(model: Model, origin: string): void;
+  /** A valid model file of either kind was read (possibly the same version as before: the receiver decides
+   *  what is new, and whether it can compute the model's features). */
+  loaded(model: AnyModel, origin: string): void;
   /** A candidate could not be used; `error` says why. */
   rejected(error: Error, origin: string): void;
 }

@@ -8,10 +8,12 @@ import {
   untilAvailable,
 } from '@scam-detector/transport';
 import type { ProcessorStatus } from './app.js';
+import { type CallerStateStore, MemoryCallerStateStore } from './caller-state-store.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
 import { ModelStore } from './model-store.js';
 import { processRecords } from './pipeline.js';
+import type { DurableCallerStates } from './state/durable-caller-states.js';
 
 export interface ProcessorOptions {
   group: string;
@@ -30,6 +32,11 @@ export interface ProcessorDeps {
   metrics: ProcessorMetrics;
   logger: Logger;
   clock?: () => number;
+  /** Per-caller feature state of the owned partitions; memory by default. */
+  callerStates?: CallerStateStore;
+  /** Durable per-caller state (CALLER_STATE=durable): restored before a partition is processed, changes sent
+   *  to its changelog with each batch's results. Takes the place of `callerStates`. */
+  durableStates?: DurableCallerStates;
   /** Longest wait between two tries while Kafka refuses access (wrong password, untrusted certificate, ACLs),
    *  does not answer, or lacks the topics. Default 5000. */
   accessRetryMs?: number;
@@ -52,6 +59,8 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const { transport, modelSource, metrics, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const store = new ModelStore();
+  const durable = deps.durableStates;
+  const callerStates = durable ?? deps.callerStates ?? new MemoryCallerStateStore();
   let subscription: Subscription | undefined;
   let stopping = false;
   const abort = new AbortController();
@@ -75,12 +84,15 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   });
   stopped.catch(() => undefined);
 
-  const handle = (batch: Batch) => {
+  const handle = async (batch: Batch) => {
+    // Not one event of a partition before its caller state is restored.
+    if (durable) await durable.prepare(batch.topic, batch.partition);
     const scorer = store.current;
     if (!scorer) throw new Error('no model loaded'); // unreachable: consuming starts after the first model
     const outcome = processRecords(
       batch.records,
       scorer,
+      callerStates.partition(batch.topic, batch.partition),
       { output: options.outputTopic, dlq: options.dlqTopic },
       clock(),
       options.maxRecordBytes,
@@ -90,24 +102,47 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     metrics.eventsFlagged.inc(outcome.flagged);
     metrics.batchSize.observe(batch.records.length);
     metrics.scoringDuration.observe(outcome.scoringMs / 1000);
+    metrics.featureDuration.observe(outcome.featuresMs / 1000);
+    if (outcome.late > 0) metrics.lateEvents.inc(outcome.late);
+    if (outcome.redelivered > 0) metrics.redeliveredEvents.inc(outcome.redelivered);
     for (const [reason, count] of Object.entries(outcome.rejected) as [RejectionReason, number][]) {
       metrics.dlq.inc({ reason }, count);
     }
     if (Object.keys(outcome.rejected).length > 0) {
       logger.debug({ partition: batch.partition, rejected: outcome.rejected }, 'dead-lettered invalid input');
     }
-    return outcome.records;
+    if (!durable) return outcome.records;
+    // The changed states go in the same send as the results: both acknowledged before the input is committed.
+    const callers = new Set<string>();
+    for (const record of outcome.records) {
+      if (record.topic === options.outputTopic && record.key !== null) callers.add(String(record.key));
+    }
+    return [...outcome.records, ...durable.changelog(batch.topic, batch.partition, callers)];
   };
 
   const onModel = {
     loaded(model: Parameters<ModelStore['offer']>[0], origin: string) {
       const previous = store.version;
-      const result = store.offer(model);
+      let result: ReturnType<ModelStore['offer']>;
+      try {
+        result = store.offer(model);
+      } catch (error) {
+        onModel.rejected(error as Error, origin);
+        return;
+      }
       metrics.modelReloads.inc({ result });
       if (result === 'loaded') {
         if (previous) metrics.modelInfo.remove({ version: previous });
-        metrics.modelInfo.set({ version: model.version }, 1);
-        logger.info({ model_version: model.version, previous: previous ?? null, origin }, 'model loaded');
+        metrics.modelInfo.set({ version: model.model.version }, 1);
+        logger.info(
+          {
+            model_version: model.model.version,
+            feature_set: store.current?.featureSet,
+            previous: previous ?? null,
+            origin,
+          },
+          'model loaded',
+        );
       }
     },
     rejected(error: Error, origin: string) {
@@ -129,6 +164,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       consuming: subscription !== undefined,
       ...(waiting ? { waiting } : {}),
       ...(subscription && sinceAnswerMs() !== undefined ? { sinceAnswerMs: sinceAnswerMs() } : {}),
+      restoringPartitions: durable?.restoring() ?? 0,
       ...(kafkaProblem ? { kafkaProblem } : {}),
     }),
 
@@ -154,6 +190,12 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 assigned = assignment.reduce((sum, a) => sum + a.partitions.length, 0);
                 metrics.partitions.set(assigned);
                 metrics.lag.reset();
+                callerStates.retain(assignment);
+                // Restores start at once, not with the first batch: readiness shows them.
+                for (const { topic, partitions } of assignment) {
+                  for (const partition of partitions)
+                    void durable?.prepare(topic, partition).catch(() => undefined);
+                }
                 logger.info({ assignment }, 'partitions assigned');
               },
               answered() {
@@ -164,6 +206,10 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                 logger.info('group rebalancing');
               },
               batchDone(info) {
+                durable?.acknowledged(info.topic, info.partition);
+                const usage = callerStates.usage();
+                metrics.callerStates.set(usage.callers);
+                metrics.callerStateBytes.set(usage.bytes);
                 metrics.batchDuration.observe(info.durationMs / 1000);
                 metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
               },
@@ -224,6 +270,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       } finally {
         assigned = 0;
         metrics.partitions.set(0);
+        await durable?.close();
         await modelSource.close();
         resolveStopped();
       }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Model, writeFileAtomic } from '@scam-detector/core';
+import { type AnyModel, type Model, writeFileAtomic } from '@scam-detector/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileModelSource } from '../src/file-model-source.js';
 import { sealedModel } from './models.js';
@@ -11,7 +11,10 @@ describe('FileModelSource', () => {
   let source: FileModelSource;
   const loaded: Model[] = [];
   const rejected: Error[] = [];
-  const listener = { loaded: (m: Model) => loaded.push(m), rejected: (e: Error) => rejected.push(e) };
+  const listener = {
+    loaded: (m: AnyModel) => loaded.push(m.model as Model),
+    rejected: (e: Error) => rejected.push(e),
+  };
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'model-source-'));

@@ -1,10 +1,21 @@
-import { Scorer, TRUTH_HEADER } from '@scam-detector/core';
+import { CallerStates, featureRecord, SCENARIO_HEADER, Scorer, TRUTH_HEADER } from '@scam-detector/core';
 import type { ConsumedRecord } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
-import { processRecords } from '../src/pipeline.js';
+import { prototypeScorer } from '../src/call-scorer.js';
+import { processRecords as processWith } from '../src/pipeline.js';
 import { sealedModel } from './models.js';
 
-const scorer = new Scorer(sealedModel(3).model);
+const model = sealedModel(3).model;
+const scorer = new Scorer(model);
+const served = prototypeScorer(model);
+/** Each call of the old tests on fresh caller states (they test one batch at a time). */
+const processRecords = (
+  records: Parameters<typeof processWith>[0],
+  _scorer: Scorer,
+  topics: Parameters<typeof processWith>[3],
+  nowMs: number,
+  maxRecordBytes: number,
+) => processWith(records, served, new CallerStates(), topics, nowMs, maxRecordBytes);
 const topics = { output: 'out', dlq: 'dlq' };
 let offset = 0;
 const record = (value: string | Buffer | null, headers: Record<string, Buffer> = {}): ConsumedRecord => ({
@@ -73,5 +84,95 @@ describe('processRecords', () => {
     expect(outcome.scored).toBe(0);
     expect(outcome.records).toHaveLength(1);
     expect(outcome.records[0]?.headers?.['__connect.errors.exception.class.name']).toBe('not_an_object');
+  });
+});
+
+describe('processRecords: caller features', () => {
+  const base = 1_767_600_000; // float Unix seconds
+  let at = 0;
+  const worldRecord = (
+    event: Record<string, unknown>,
+    headers: Record<string, Buffer> = {},
+  ): ConsumedRecord => ({
+    topic: 'in',
+    partition: 0,
+    offset: String(at++),
+    key: Buffer.from(String(event.caller)),
+    value: Buffer.from(JSON.stringify(event)),
+    headers,
+    timestampMs: 0,
+  });
+  const event = (ts: number, callee?: string, caller = '09171234567') => ({
+    call_duration: 2,
+    num_digits: 11,
+    hour_of_day: 23,
+    freq_calls: 1,
+    caller,
+    ts: base + ts,
+    ...(callee ? { callee } : {}),
+  });
+
+  it("puts the feature module's own values in the explanation, call by call, across batches", () => {
+    const events = Array.from({ length: 40 }, (_, i) =>
+      event(i * 7, `0917${String(2_000_000 + (i % 13))}`, i % 3 === 0 ? '09170000001' : '09170000002'),
+    );
+    const states = new CallerStates();
+    const reference = new CallerStates();
+    const records = events.map((e) => worldRecord(e));
+    const results = [
+      ...processWith(records.slice(0, 15), served, states, topics, 0, 1_000_000).records,
+      ...processWith(records.slice(15), served, states, topics, 0, 1_000_000).records,
+    ].map((r) => JSON.parse(r.value as string));
+    events.forEach((e, i) => {
+      const expected = featureRecord(reference.update(e.caller, e, Number(records[i]?.offset)).features);
+      const { call_duration: _d, hour_of_day: _h, num_digits: _n, freq_calls: _f, ...caller } = expected;
+      expect(results[i].explanation.features).toEqual(caller);
+    });
+    expect(results[39].explanation.features.distinct_callees_24h).toBeGreaterThan(8);
+  });
+
+  it('keeps old-contract events (no callee) working: scored, features without distinct callees', () => {
+    const states = new CallerStates();
+    const outcome = processWith(
+      [worldRecord(event(0)), worldRecord(event(30))],
+      served,
+      states,
+      topics,
+      0,
+      1e6,
+    );
+    expect(outcome.scored).toBe(2);
+    const second = JSON.parse(outcome.records[1]?.value as string);
+    expect(second.predicted_label).toBe(scorer.score(event(30)).label);
+    expect(second.explanation.features.calls_1h).toBe(2);
+    expect(second.explanation.features.distinct_callees_24h).toBe(0);
+    expect(second.explanation.features.seconds_since_previous).toBe(30);
+  });
+
+  it('counts a call later than the lateness bound as late, and a redelivered batch once', () => {
+    const states = new CallerStates();
+    const first = [worldRecord(event(600, '09179999991')), worldRecord(event(0, '09179999992'))];
+    const outcome = processWith(first, served, states, topics, 0, 1e6);
+    expect(outcome.late).toBe(1);
+    expect(JSON.parse(outcome.records[1]?.value as string).explanation.late).toBe(true);
+    const again = processWith(first, served, states, topics, 0, 1e6);
+    expect(again.redelivered).toBe(2);
+    expect(again.late).toBe(0);
+    expect(JSON.parse(again.records[1]?.value as string).explanation.features.calls_1h).toBe(2);
+  });
+
+  it('forwards the truth and scenario headers, never putting the scenario in the value', () => {
+    const headers = { [TRUTH_HEADER]: Buffer.from('1'), [SCENARIO_HEADER]: Buffer.from('wangiri') };
+    const outcome = processWith(
+      [worldRecord(event(0, '09179999991'), headers)],
+      served,
+      new CallerStates(),
+      topics,
+      0,
+      1e6,
+    );
+    const out = outcome.records[0];
+    expect(out?.headers).toEqual(headers);
+    expect(out?.value as string).not.toContain('wangiri');
   });
 });

@@ -13,6 +13,7 @@ import { countingProducer, createProducerApp, createProducerMetrics } from './ap
 import { readProducerConfig } from './config.js';
 import { runProducer } from './producer.js';
 import { createEventSource, PROFILES, type ProfileName } from './profiles.js';
+import { runWorldProducer } from './world-stream.js';
 
 /** Exit codes: 0 done (count reached or stopped by a signal), 1 failure, 2 invalid configuration or flags. */
 const EXIT = { ok: 0, failure: 1, config: 2 } as const;
@@ -40,7 +41,12 @@ const whole = (value: string): number => {
 
 const program = new Command('scam-producer')
   .description('Send synthetic call events to Kafka at a steady rate, keyed by caller. Flags win over env.')
-  .option('--rate <events/s>', 'events per second (PRODUCER_RATE)', positive, config.PRODUCER_RATE)
+  .option(
+    '--rate <events/s>',
+    'events per second of the default and prototype profiles (PRODUCER_RATE)',
+    positive,
+    config.PRODUCER_RATE,
+  )
   .option(
     '--count <n>',
     'send this many events, then exit; 0 = until SIGTERM (PRODUCER_COUNT)',
@@ -51,6 +57,12 @@ const program = new Command('scam-producer')
     new Option('--profile <name>', 'event stream (PRODUCER_PROFILE)')
       .choices(PROFILES)
       .default(config.PRODUCER_PROFILE),
+  )
+  .option(
+    '--speedup <x>',
+    'world profile: simulated seconds per wall-clock second, 1 = real time (PRODUCER_SPEEDUP)',
+    positive,
+    config.PRODUCER_SPEEDUP,
   )
   .option('--seed <n>', 'seed of the stream (PRODUCER_SEED)', whole, config.PRODUCER_SEED)
   .option(
@@ -67,6 +79,7 @@ const opts = program.opts<{
   rate: number;
   count: number;
   profile: ProfileName;
+  speedup: number;
   seed: number;
   callers: number;
   topic: string;
@@ -95,7 +108,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 const metrics = createProducerMetrics();
-metrics.targetRate.set(opts.rate);
+if (opts.profile !== 'world') metrics.targetRate.set(opts.rate);
 let connected = false;
 /** Why it is not producing yet (broker unreachable, topic missing), for /readyz. */
 let waiting: string | undefined;
@@ -143,12 +156,25 @@ try {
   const producer = countingProducer(connecting, metrics);
   connected = true;
   logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
-  const result = await runProducer(
-    producer,
-    createEventSource({ profile: opts.profile, seed: opts.seed, callers: opts.callers, topic: opts.topic }),
-    { rate: opts.rate, count: opts.count === 0 ? undefined : opts.count },
-    abort.signal,
-  );
+  const count = opts.count === 0 ? undefined : opts.count;
+  const result =
+    opts.profile === 'world'
+      ? await runWorldProducer(
+          producer,
+          { seed: opts.seed, speedup: opts.speedup, topic: opts.topic, ...(count ? { count } : {}) },
+          abort.signal,
+        )
+      : await runProducer(
+          producer,
+          createEventSource({
+            profile: opts.profile,
+            seed: opts.seed,
+            callers: opts.callers,
+            topic: opts.topic,
+          }),
+          { rate: opts.rate, count },
+          abort.signal,
+        );
   await producer.close();
   logger.info({ sent: result.sent, seconds: result.elapsedMs / 1000, rate: Math.round(result.rate) }, 'done');
   process.exit(EXIT.ok);

@@ -9,11 +9,12 @@ import {
 } from '@scam-detector/core';
 import type { ProducedRecord } from '@scam-detector/transport';
 
-export const PROFILES = ['default', 'prototype'] as const;
+export const PROFILES = ['world', 'default', 'prototype'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 
 export interface ProfileOptions {
-  profile: ProfileName;
+  /** The rate-paced profiles (the world profile is paced by its own clock: world-stream.ts). */
+  profile: Exclude<ProfileName, 'world'>;
   seed: number;
   /** Caller population of the default profile. */
   callers: number;

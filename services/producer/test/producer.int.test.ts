@@ -1,4 +1,10 @@
-import { parseCallEvent, TRUTH_HEADER } from '@scam-detector/core';
+import {
+  parseCallEvent,
+  SCAM_SCENARIOS,
+  SCENARIO_HEADER,
+  SCENARIOS,
+  TRUTH_HEADER,
+} from '@scam-detector/core';
 import { describe, expect, it } from 'vitest';
 import {
   BROKERS,
@@ -14,7 +20,7 @@ describe('producer service (real broker)', () => {
     const topics = await freshTopics(6);
     const producer = startService(
       PRODUCER_MAIN,
-      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input },
+      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input, PRODUCER_PROFILE: 'default' },
       ['--rate', '5000', '--count', '5000', '--callers', '300'],
     );
     expect(await producer.exited).toBe(0);
@@ -49,6 +55,37 @@ describe('producer service (real broker)', () => {
     await input.waitFor(done.sent);
     expect(input.records.every((r) => JSON.parse(r.value?.toString() ?? '{}').num_digits === 11)).toBe(true);
     expect(input.records.every((r) => r.headers[TRUTH_HEADER] === undefined)).toBe(true);
+  });
+
+  it('world profile (the default): the simulated world in event-time order, callee in the value, truth and scenario in headers only', async () => {
+    const topics = await freshTopics(1);
+    const producer = startService(
+      PRODUCER_MAIN,
+      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input },
+      ['--count', '3000', '--speedup', '20000', '--seed', '7'],
+    );
+    expect(await producer.exited).toBe(0);
+    const input = await readTopic(testTransport(), topics.input);
+    await input.waitFor(3000);
+    expect(input.records).toHaveLength(3000);
+    let previousTs = 0;
+    const scenarios = new Set<string>();
+    for (const record of input.records) {
+      const parsed = parseCallEvent(record.value);
+      if (!parsed.ok) throw new Error(parsed.detail);
+      expect(record.key?.toString()).toBe(parsed.event.caller);
+      expect(parsed.event.callee).toMatch(/^09\d{9}$/);
+      expect(parsed.event.ts).toBeGreaterThanOrEqual(previousTs);
+      previousTs = parsed.event.ts;
+      const scenario = record.headers[SCENARIO_HEADER]?.toString() ?? '';
+      expect(SCENARIOS).toContain(scenario);
+      scenarios.add(scenario);
+      expect(record.headers[TRUTH_HEADER]?.toString()).toBe(
+        SCAM_SCENARIOS.includes(scenario as never) ? '1' : '0',
+      );
+      expect(record.value?.toString()).not.toContain(scenario);
+    }
+    expect(scenarios.has('ordinary')).toBe(true);
   });
 
   it('stops at start-up naming a bad variable', async () => {

@@ -1,5 +1,6 @@
 // Must come before 'kafkajs': it replaces a quadratic kafkajs internal before kafkajs loads it.
 import './kafkajs-patch.js';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '@scam-detector/core';
 import {
   type Admin,
@@ -12,6 +13,7 @@ import {
   type Producer as KafkaProducer,
   type LogEntry,
   logLevel,
+  type Message,
   Partitioners,
 } from 'kafkajs';
 import { TransportUnavailableError } from './availability.js';
@@ -23,9 +25,12 @@ import type {
   ConsumedRecord,
   ConsumeOptions,
   PartitionAssignment,
+  PartitionOffsets,
+  PartitionReadResult,
   ProducedRecord,
   Producer,
   Subscription,
+  TopicAdmin,
   Transport,
 } from './types.js';
 import { silenceTimeoutNegativeWarning } from './warnings.js';
@@ -114,25 +119,17 @@ async function sendChunked(
   maxBytes: number,
 ): Promise<void> {
   for (const chunk of chunkRecords(records, maxBytes)) {
-    const byTopic = new Map<
-      string,
-      {
-        key: string | Buffer | null;
-        value: string | Buffer | null;
-        headers?: Record<string, string | Buffer>;
-      }[]
-    >();
+    const byTopic = new Map<string, Message[]>();
     for (const record of chunk) {
       let messages = byTopic.get(record.topic);
       if (!messages) {
         messages = [];
         byTopic.set(record.topic, messages);
       }
-      messages.push(
-        record.headers
-          ? { key: record.key, value: record.value, headers: record.headers }
-          : { key: record.key, value: record.value },
-      );
+      const message: Message = { key: record.key, value: record.value };
+      if (record.headers) message.headers = record.headers;
+      if (record.partition !== undefined) message.partition = record.partition;
+      messages.push(message);
     }
     await producer.sendBatch({
       acks: -1,
@@ -599,4 +596,191 @@ export async function consumerGroupLag(
     },
     security,
   );
+}
+
+export interface KafkajsTopicAdminOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  maxRetryTimeMs?: number;
+  /** As the transport's: TLS, mutual TLS or SASL_SSL; plain text when absent. */
+  security?: KafkaSecurity;
+}
+
+/**
+ * The topic side of the port on kafkajs. kafkajs has no manual partition assignment, so `readPartitions` reads
+ * with a consumer of a throwaway group (never committed, deleted afterwards) that seeks each wanted partition
+ * and pauses the others. A fresh group joins after the broker's `group.initial.rebalance.delay.ms` (3 s by
+ * default; 0 on the test broker).
+ */
+export function createKafkajsTopicAdmin(options: KafkajsTopicAdminOptions): TopicAdmin {
+  const maxRetryTime = options.maxRetryTimeMs ?? 5000;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.WARN,
+    logCreator: kafkajsLogCreator(options.logger),
+    ...securityOptions(options.security),
+    retry: { initialRetryTime: 300, maxRetryTime, retries: 8 },
+  });
+  let admin: Promise<Admin> | undefined;
+  const connected = (): Promise<Admin> => {
+    admin ??= (async () => {
+      const client = kafka.admin();
+      await client.connect();
+      return client;
+    })();
+    admin.catch(() => {
+      admin = undefined;
+    });
+    return admin;
+  };
+
+  /** Retries what a broker answers for a moment after a topic is created or a leader moves ("not the leader for
+   *  that topic-partition", "does not host this topic-partition"), which kafkajs's own retries can outlast. */
+  const patiently = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        const retriable = (error as { retriable?: boolean }).retriable === true;
+        if (!retriable || Date.now() > deadline) throw error;
+        options.logger.debug({ err: error, what }, 'retrying');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
+  const partitionOffsets = async (topic: string): Promise<PartitionOffsets[]> => {
+    const client = await connected();
+    // A missing topic fails at once (kafkajs would retry "unknown topic" for its whole retry budget).
+    if (!(await client.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
+    const offsets = await patiently(`offsets of ${topic}`, () => client.fetchTopicOffsets(topic));
+    return offsets
+      .map((p) => ({ partition: p.partition, start: p.low, end: p.high }))
+      .sort((a, b) => a.partition - b.partition);
+  };
+
+  return {
+    async ensureTopic(spec) {
+      const client = await connected();
+      const created = await client.createTopics({
+        waitForLeaders: false,
+        topics: [
+          {
+            topic: spec.topic,
+            numPartitions: spec.partitions,
+            replicationFactor: spec.replicationFactor ?? 1,
+            configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          },
+        ],
+      });
+      // As createTopics above: a new topic's partitions answer "not hosted here" for a moment; wait for leaders.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          const { topics } = await client.fetchTopicMetadata({ topics: [spec.topic] });
+          const partitions = topics[0]?.partitions ?? [];
+          if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) {
+            // Leaders are named before they serve: the topic is ready once its offsets can be listed.
+            await patiently(`offsets of ${spec.topic}`, () => client.fetchTopicOffsets(spec.topic));
+            return { created, partitions: partitions.length };
+          }
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+        }
+        if (Date.now() > deadline) throw new Error(`topic ${spec.topic} has no leaders after 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    partitionOffsets,
+    async readPartitions(topic, reads, handler) {
+      const offsets = await partitionOffsets(topic);
+      const state = new Map<number, { next: bigint; end: bigint; records: number }>();
+      for (const read of reads) {
+        const range = offsets[read.partition];
+        if (!range) throw new RangeError(`${topic} has no partition ${read.partition}`);
+        const from = BigInt(read.from) > BigInt(range.start) ? BigInt(read.from) : BigInt(range.start);
+        state.set(read.partition, { next: from, end: BigInt(range.end), records: 0 });
+      }
+      const results = (): PartitionReadResult[] =>
+        [...state].map(([partition, s]) => ({
+          partition,
+          next: String(s.next > s.end ? s.next : s.end),
+          records: s.records,
+        }));
+      const remaining = new Set([...state].filter(([, s]) => s.next < s.end).map(([partition]) => partition));
+      if (remaining.size === 0) return results();
+
+      const groupId = `${options.clientId}-read-${randomBytes(6).toString('hex')}`;
+      const consumer = kafka.consumer({
+        groupId,
+        maxWaitTimeInMs: 500,
+        retry: { initialRetryTime: 300, maxRetryTime, retries: 8, restartOnFailure: async () => false },
+      });
+      const finished = Promise.withResolvers<void>();
+      finished.promise.catch(() => undefined); // awaited below; a failure before that must not go unhandled
+      const advance = (partition: number, lastOffset: string | null | undefined): void => {
+        const s = state.get(partition);
+        if (!s || lastOffset == null) return;
+        const next = BigInt(lastOffset) + 1n;
+        if (next > s.next) s.next = next;
+        if (s.next >= s.end && remaining.delete(partition)) {
+          consumer.pause([{ topic, partitions: [partition] }]);
+          if (remaining.size === 0) finished.resolve();
+        }
+      };
+      // Also after batches whose records were all filtered out (compaction, control records): eachBatch does not
+      // see those, the instrumentation event does.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+        advance(payload.partition, payload.lastOffset),
+      );
+      consumer.on(consumer.events.CRASH, ({ payload }) => finished.reject(payload.error));
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+            const s = state.get(batch.partition);
+            if (!s || !remaining.has(batch.partition)) return;
+            const records = batch.messages
+              .filter((m) => BigInt(m.offset) >= s.next && BigInt(m.offset) < s.end)
+              .map((m) => toRecord(topic, batch.partition, m));
+            if (records.length > 0) {
+              try {
+                await handler(records);
+              } catch (error) {
+                // The handler's verdict is final (bad data does not get better by retrying): fail the read now.
+                remaining.clear();
+                finished.reject(error);
+                return;
+              }
+              s.records += records.length;
+            }
+            resolveOffset(batch.lastOffset());
+            await heartbeat();
+          },
+        });
+        const others = offsets.map((o) => o.partition).filter((p) => !remaining.has(p));
+        if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+        for (const partition of remaining) {
+          consumer.seek({ topic, partition, offset: String(state.get(partition)?.next) });
+        }
+        await finished.promise;
+        return results();
+      } finally {
+        await consumer.disconnect().catch(() => undefined);
+        const client = await connected().catch(() => undefined);
+        await client?.deleteGroups([groupId]).catch(() => undefined);
+      }
+    },
+    async close() {
+      const client = await admin?.catch(() => undefined);
+      admin = undefined;
+      await client?.disconnect();
+    },
+  };
 }

@@ -5,9 +5,14 @@ import type {
   ConsumeOptions,
   ConsumerListener,
   PartitionAssignment,
+  PartitionOffsets,
+  PartitionRead,
+  PartitionReadResult,
   ProducedRecord,
   Producer,
   Subscription,
+  TopicAdmin,
+  TopicSpec,
   Transport,
 } from './types.js';
 
@@ -77,11 +82,19 @@ export class MemoryBus {
     return this.#topics.get(topic) as ConsumedRecord[][];
   }
 
+  hasTopic(name: string): boolean {
+    return this.#topics.has(name);
+  }
+
   append(record: ProducedRecord): void {
     const partitions = this.partitionsOf(record.topic);
     const key = toBuffer(record.key);
+    if (record.partition !== undefined && !(record.partition >= 0 && record.partition < partitions.length)) {
+      throw new RangeError(`${record.topic} has no partition ${record.partition}`);
+    }
     const partition =
-      key === null ? this.#roundRobin++ % partitions.length : partitionFor(key, partitions.length);
+      record.partition ??
+      (key === null ? this.#roundRobin++ % partitions.length : partitionFor(key, partitions.length));
     const log = partitions[partition] as ConsumedRecord[];
     const headers: ConsumedHeaders = {};
     for (const [name, value] of Object.entries(record.headers ?? {}))
@@ -269,5 +282,47 @@ export function createMemoryTransport(bus: MemoryBus = new MemoryBus()): Transpo
       await Promise.all([...subscriptions].map((s) => s.stop()));
       subscriptions.clear();
     },
+  };
+}
+
+/**
+ * The topic side of the port on the in-memory bus. Compaction is not simulated: a reader of a "compacted" topic
+ * sees every record, which yields the same last value per key as a compacted read.
+ */
+export function createMemoryTopicAdmin(bus: MemoryBus): TopicAdmin {
+  const offsetsOf = (topic: string): PartitionOffsets[] => {
+    if (!bus.hasTopic(topic)) throw new Error(`topic ${topic} does not exist`);
+    return bus
+      .partitionsOf(topic)
+      .map((log, partition) => ({ partition, start: '0', end: String(log.length) }));
+  };
+  return {
+    async ensureTopic(spec: TopicSpec) {
+      const created = !bus.hasTopic(spec.topic);
+      if (created) bus.createTopic(spec.topic, spec.partitions);
+      return { created, partitions: bus.partitionsOf(spec.topic).length };
+    },
+    async partitionOffsets(topic) {
+      return offsetsOf(topic);
+    },
+    async readPartitions(topic, reads: readonly PartitionRead[], handler) {
+      const offsets = offsetsOf(topic);
+      const results: PartitionReadResult[] = [];
+      for (const read of reads) {
+        const range = offsets[read.partition];
+        if (!range) throw new RangeError(`${topic} has no partition ${read.partition}`);
+        const end = Number(range.end);
+        const log = bus.partitionsOf(topic)[read.partition] as ConsumedRecord[];
+        let records = 0;
+        for (let from = Math.max(0, Number(read.from)); from < end; from += DEFAULT_MAX_BATCH_RECORDS) {
+          const slice = log.slice(from, Math.min(end, from + DEFAULT_MAX_BATCH_RECORDS));
+          records += slice.length;
+          await handler(slice);
+        }
+        results.push({ partition: read.partition, next: String(Math.max(end, Number(read.from))), records });
+      }
+      return results;
+    },
+    async close() {},
   };
 }

@@ -37,6 +37,8 @@ export interface ProducedRecord {
   key: string | Buffer | null;
   value: string | Buffer | null;
   headers?: Record<string, string | Buffer>;
+  /** Writes to this partition instead of the key's (a changelog follows its input partition). */
+  partition?: number;
 }
 
 export interface Batch {
@@ -120,5 +122,58 @@ export interface Transport {
   producer(): Promise<Producer>;
   consume(options: ConsumeOptions, handler: BatchHandler): Promise<Subscription>;
   /** Stops every consumer and producer this transport made. */
+  close(): Promise<void>;
+}
+
+/** A topic to create: a compacted one keeps the last record of every key (a changelog). */
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  compacted?: boolean;
+  /** Replication factor when the adapter creates it; default 1 (a local broker). */
+  replicationFactor?: number;
+}
+
+/** A partition's offsets: `start` is the first record still there, `end` the next offset to be written. */
+export interface PartitionOffsets {
+  partition: number;
+  start: string;
+  end: string;
+}
+
+/** Where to read one partition from; it is read up to its end as it was when the read began. */
+export interface PartitionRead {
+  partition: number;
+  /** The first offset to read; below the partition's start reads from the start. */
+  from: string;
+}
+
+/** What a read reached, per partition: the next offset to read (the end it was read to). */
+export interface PartitionReadResult {
+  partition: number;
+  next: string;
+  records: number;
+}
+
+/**
+ * The topic side of the port (a second interface, so the consume/produce port stays small): what state kept in
+ * a changelog needs. Two adapters (kafkajs, in-memory) and one conformance suite, like the transport.
+ */
+export interface TopicAdmin {
+  /** Creates the topic unless it exists; says whether it was created and how many partitions it has. Never
+   *  changes an existing topic (a partition count that does not match is the caller's error to report). */
+  ensureTopic(spec: TopicSpec): Promise<{ created: boolean; partitions: number }>;
+  /** Every partition's start and end offsets, in partition order. Fails when the topic does not exist. */
+  partitionOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * Reads the given partitions of a topic, each from its `from` to the end it had when the read began, without
+   * a consumer group's offsets (nothing is committed), handing records to `handler` in offset order per
+   * partition. Resolves once every partition reached its end; a handler that throws fails the read.
+   */
+  readPartitions(
+    topic: string,
+    reads: readonly PartitionRead[],
+    handler: (records: readonly ConsumedRecord[]) => Promise<void> | void,
+  ): Promise<PartitionReadResult[]>;
   close(): Promise<void>;
 }

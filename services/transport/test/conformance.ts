@@ -1,5 +1,7 @@
 import { Scorer } from '@scam-detector/core';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { prototypeScorer } from '../../processor/src/call-scorer.js';
+import { MemoryCallerStateStore } from '../../processor/src/caller-state-store.js';
 import { processRecords } from '../../processor/src/pipeline.js';
 import { sealedModel } from '../../processor/test/models.js';
 import type { BatchHandler, ConsumedRecord, PartitionAssignment, Transport } from '../src/types.js';
@@ -160,7 +162,10 @@ export function transportConformance(name: string, makeContext: () => Conformanc
     it('routes through the processor pipeline: valid calls scored, bad ones to the DLQ with their reason', async () => {
       const context = makeContext();
       const [input, output, dlq] = [await context.topic(2), await context.topic(2), await context.topic(2)];
-      const scorer = new Scorer(sealedModel(3).model);
+      const { model } = sealedModel(3);
+      const scorer = new Scorer(model);
+      const served = prototypeScorer(model);
+      const states = new MemoryCallerStateStore();
       const valid = {
         call_duration: 20,
         num_digits: 11,
@@ -182,7 +187,15 @@ export function transportConformance(name: string, makeContext: () => Conformanc
         .transport()
         .consume(
           { group: context.group(), topics: [input] },
-          (batch) => processRecords(batch.records, scorer, { output, dlq }, Date.now(), 1_000_000).records,
+          (batch) =>
+            processRecords(
+              batch.records,
+              served,
+              states.partition(batch.topic, batch.partition),
+              { output, dlq },
+              Date.now(),
+              1_000_000,
+            ).records,
         );
       onTestFinished(() => subscription.stop());
       const scored = await reader(context, output);

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@scam-detector/core';
 import { onTestFinished } from 'vitest';
-import { createKafkajsTransport, createTopics, deleteTopicsAndGroups } from '../src/kafkajs.js';
+import {
+  createKafkajsTopicAdmin,
+  createKafkajsTransport,
+  createTopics,
+  deleteTopicsAndGroups,
+} from '../src/kafkajs.js';
 import { transportConformance } from './conformance.js';
+import { topicAdminConformance } from './topic-admin-conformance.js';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const logger = createLogger('conformance', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -31,4 +37,22 @@ transportConformance('kafkajs (real broker)', () => ({
     return name;
   },
   settleMs: 15_000,
+}));
+
+topicAdminConformance('kafkajs (real broker)', () => ({
+  admin: () => {
+    const admin = createKafkajsTopicAdmin({ brokers: BROKERS, clientId: unique('topic-admin'), logger });
+    onTestFinished(() => admin.close());
+    return admin;
+  },
+  transport: () => {
+    const transport = createKafkajsTransport({ brokers: BROKERS, clientId: unique('topic-admin'), logger });
+    onTestFinished(() => transport.close());
+    return transport;
+  },
+  topicName: () => {
+    const name = unique('topic-admin');
+    onTestFinished(() => deleteTopicsAndGroups(BROKERS, [name]));
+    return name;
+  },
 }));

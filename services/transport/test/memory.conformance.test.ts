@@ -1,6 +1,7 @@
 import { onTestFinished } from 'vitest';
-import { createMemoryTransport, MemoryBus } from '../src/memory.js';
+import { createMemoryTopicAdmin, createMemoryTransport, MemoryBus } from '../src/memory.js';
 import { transportConformance } from './conformance.js';
+import { topicAdminConformance } from './topic-admin-conformance.js';
 
 let counter = 0;
 
@@ -19,5 +20,18 @@ transportConformance('in-memory', () => {
     },
     group: () => `group-${++counter}`,
     settleMs: 2_000,
+  };
+});
+
+topicAdminConformance('in-memory', () => {
+  const bus = new MemoryBus();
+  return {
+    admin: () => createMemoryTopicAdmin(bus),
+    transport: () => {
+      const transport = createMemoryTransport(bus);
+      onTestFinished(() => transport.close());
+      return transport;
+    },
+    topicName: () => `topic-${++counter}`,
   };
 });
