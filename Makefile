@@ -85,6 +85,7 @@ test-integration: build ## Pipeline tests on a real Kafka broker: starts it if i
 	  trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; \
 	fi; \
 	scripts/kafka/kafka.sh up; \
+	scripts/toxiproxy/build.sh >/dev/null; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) npx vitest run --project integration --reporter=default --reporter=json \
 	  --outputFile.json=$(REPORTS)/integration.json
 
@@ -188,6 +189,21 @@ bench: build ## Pipeline benchmark on a local broker (drain 200k, latency at 1,0
 	scripts/kafka/kafka.sh up >&2; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench.js; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) node services/producer/dist/bench-rate.js
+
+SOAK_MINUTES ?= 30
+.PHONY: bench-soak
+bench-soak: build ## Soak: SOAK_MINUTES (30) at 2,000 events/s, a processor SIGKILL every 5 min, one broker restart; RSS, lag, lost, duplicated (JSON lines; exit 1 if a check fails)
+	@test -f $(MODEL) || $(MAKE) train
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up >&2; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) SOAK_MINUTES=$(SOAK_MINUTES) node services/processor/dist/bench-soak.js
+
+.PHONY: bench-poison
+bench-poison: build ## Poison at scale: 10 % invalid events in 10,000 events/s vs a clean run; every dead letter's reason checked (JSON lines)
+	@test -f $(MODEL) || $(MAKE) train
+	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
+	scripts/kafka/kafka.sh up >&2; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench-poison.js
 
 .PHONY: bench-security
 bench-security: build ## Drain figure over plain text and over SASL_SSL (two local brokers, same run): JSON lines

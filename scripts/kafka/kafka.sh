@@ -18,6 +18,9 @@
 #   KAFKA_PORT=9092, KAFKA_CONTROLLER_PORT=9093   used when the run dir is first formatted
 #   KAFKA_LISTEN_ADDR=127.0.0.1   address the client listener binds and advertises (the controller
 #                                 stays on 127.0.0.1); also fixed when the run dir is first formatted
+#   KAFKA_PROXIED_PORT, KAFKA_PROXIED_ADVERTISED_PORT  also at first format: a second listener on the first
+#                      port that advertises the second, where a fault injector (Toxiproxy) forwards to the
+#                      first; clients bootstrapping through the proxy are then told to stay on it
 #   KAFKA_PARTITIONS=6                            partitions of the topics created by up/topics
 #   INPUT_TOPIC=calls_raw, OUTPUT_TOPIC=calls_scored, DLQ_TOPIC=calls_dlq
 #   KAFKA_CREATE_TOPICS=true                      false: up/topics create no topic (suites that make their own)
@@ -130,6 +133,16 @@ write_config() {
   local port=${KAFKA_PORT:-9092} cport=${KAFKA_CONTROLLER_PORT:-9093} addr=${KAFKA_LISTEN_ADDR:-127.0.0.1}
   [[ $port =~ ^[0-9]+$ && $cport =~ ^[0-9]+$ ]] || die "KAFKA_PORT/KAFKA_CONTROLLER_PORT must be numbers"
   [[ $addr =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_LISTEN_ADDR must be an IPv4 address of this machine, not '$addr'"
+  local listeners="PLAINTEXT://$addr:$port,CONTROLLER://127.0.0.1:$cport"
+  local advertised="PLAINTEXT://$addr:$port,CONTROLLER://127.0.0.1:$cport"
+  local protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  if [[ -n ${KAFKA_PROXIED_PORT:-} ]]; then
+    [[ $KAFKA_PROXIED_PORT =~ ^[0-9]+$ && ${KAFKA_PROXIED_ADVERTISED_PORT:-} =~ ^[0-9]+$ ]] ||
+      die "KAFKA_PROXIED_PORT and KAFKA_PROXIED_ADVERTISED_PORT must both be numbers"
+    listeners+=",PROXIED://127.0.0.1:$KAFKA_PROXIED_PORT"
+    advertised+=",PROXIED://127.0.0.1:$KAFKA_PROXIED_ADVERTISED_PORT"
+    protocols+=",PROXIED:PLAINTEXT"
+  fi
   mkdir -p "$DATA_DIR" "$LOG_DIR"
   case ${KAFKA_SECURITY:-plaintext} in
   plaintext) ;;
@@ -145,10 +158,10 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://$addr:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://$addr:$port,CONTROLLER://127.0.0.1:$cport
+listeners=$listeners
+advertised.listeners=$advertised
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$DATA_DIR
 num.partitions=6
 default.replication.factor=1

@@ -57,7 +57,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/readyz', (_req, res) => {
     const state = store.sourceState;
     const ready = state === 'live' || state === 'replaying' || state === 'replay_done';
-    res.status(ready ? 200 : 503).json({ ready, source: { mode: store.mode, state } });
+    const reason = store.sourceReason;
+    res
+      .status(ready ? 200 : 503)
+      .json({ ready, source: { mode: store.mode, state, ...(!ready && reason ? { reason } : {}) } });
   });
   app.get('/metrics', async (_req, res) => {
     deps.beforeMetrics?.();

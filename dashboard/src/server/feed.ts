@@ -13,8 +13,8 @@ export interface FeedSink {
   deadLetter(): void;
   /** A record that is not a valid result (bad JSON, wrong types, a bad recording row): counted, not shown. */
   malformed(reason: string, line?: number): void;
-  /** The feed's state changed. */
-  state(state: SourceState): void;
+  /** The feed's state changed; `reason` says why it is not live (e.g. the topics it waits for). */
+  state(state: SourceState, reason?: string): void;
 }
 
 export interface FeedSubscription {

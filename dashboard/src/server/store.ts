@@ -67,6 +67,12 @@ export class ResultStore implements FeedSink {
     return this.#state;
   }
 
+  /** Why the source is not live, when the feed said (broker unreachable, topics missing). */
+  get sourceReason(): string | undefined {
+    return this.#reason;
+  }
+  #reason: string | undefined;
+
   scored(record: ScoredRecord): void {
     const seenMs = this.#now();
     const view: ResultView = { ...record, seq: ++this.#seq, seen_ms: seenMs };
@@ -96,8 +102,9 @@ export class ResultStore implements FeedSink {
   /** Whether the source was ever live (read from a broker). */
   wasLive = false;
 
-  state(state: SourceState): void {
+  state(state: SourceState, reason?: string): void {
     if (state === 'live') this.wasLive = true;
+    this.#reason = reason;
     if (this.#replay && state === 'replaying' && this.#state === 'replaying' && this.#replay.rows > 0) {
       this.#replay.loops++;
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Logger, parseTruth, SCENARIO_HEADER, TRUTH_HEADER } from '@scam-detector/core';
-import type { Subscription, Transport } from '@scam-detector/transport';
+import { type Subscription, type Transport, TransportUnavailableError } from '@scam-detector/transport';
 import type { FeedSink, FeedSubscription, ResultFeed } from './feed.js';
 import { parseScoredText } from './results.js';
 
@@ -37,8 +37,30 @@ export function createTransportFeed(transport: Transport, options: TransportFeed
       let timer: NodeJS.Timeout | undefined;
       let wake: (() => void) | undefined;
 
+      // A dashboard started before its topics existed reads them from the beginning once they do: everything
+      // in them arrived after it started, so nothing produced meanwhile is missed.
+      let fromBeginning = options.fromBeginning;
+      let said: string | undefined;
       const connect = async (): Promise<void> => {
         while (!stopped) {
+          try {
+            await transport.checkTopics([options.outputTopic, options.dlqTopic]);
+          } catch (error) {
+            const unavailable =
+              error instanceof TransportUnavailableError
+                ? error
+                : new TransportUnavailableError('BROKER_UNREACHABLE', (error as Error).message);
+            if (unavailable.code === 'TOPICS_MISSING') fromBeginning = true;
+            const { code, message } = unavailable;
+            sink.state(code === 'BROKER_UNREACHABLE' ? 'no_broker' : 'connecting', message);
+            if (message !== said) options.logger.warn({ retry_ms: retryMs }, `${message}; retrying`);
+            said = message;
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              timer = setTimeout(resolve, retryMs);
+            });
+            continue;
+          }
           sink.state('connecting');
           // kafkajs retries a dead broker for a while before giving up: say so on the page well before that.
           let live = false;
@@ -50,7 +72,7 @@ export function createTransportFeed(transport: Transport, options: TransportFeed
               {
                 group,
                 topics: [options.outputTopic, options.dlqTopic],
-                fromBeginning: options.fromBeginning,
+                fromBeginning,
                 listener: {
                   assigned: () => {
                     live = true;

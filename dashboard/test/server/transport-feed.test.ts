@@ -18,6 +18,7 @@ function fakeTransport(failures = 0) {
   let stopResolve: (() => void) | undefined;
   let remainingFailures = failures;
   const transport: Transport = {
+    checkTopics: async () => undefined,
     producer: () => Promise.reject(new Error('not used')),
     async consume(options, batchHandler) {
       calls.push(options);

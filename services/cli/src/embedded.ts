@@ -18,7 +18,13 @@ import {
   trainModel,
   worldAtScale,
 } from '@scam-detector/trainer';
-import { createKafkajsTransport, createMemoryTransport, type Transport } from '@scam-detector/transport';
+import {
+  createKafkajsTransport,
+  createMemoryTransport,
+  type Transport,
+  unavailableReason,
+  untilAvailable,
+} from '@scam-detector/transport';
 
 export interface EmbeddedOptions {
   port: number;
@@ -107,10 +113,27 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
     modelPath: options.modelPath,
     logger,
   });
-  await processor.start();
   const abort = new AbortController();
+  // On Kafka, the broker or the topics may not be there yet: the processor and the producer each wait for
+  // them (saying so once) and go on by themselves; the dashboard is up meanwhile and says what it waits for.
+  const processing = processor.start();
   const producing = (async () => {
-    const producer = await transport.producer();
+    let said: string | undefined;
+    const producer = await untilAvailable(
+      async () => {
+        await transport.checkTopics([topics.raw]);
+        return transport.producer();
+      },
+      {
+        signal: abort.signal,
+        onRetry(error) {
+          const reason = unavailableReason(error);
+          if (reason !== said) console.error(`${reason}; retrying`);
+          said = reason;
+        },
+      },
+    );
+    if (!producer) return;
     const seed = Date.now() % 2 ** 31;
     if (options.profile === 'world') {
       await runWorldProducer(producer, { seed, speedup: options.speedup, topic: topics.raw }, abort.signal);
@@ -142,6 +165,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
     abort.abort();
     await producing.catch(() => undefined);
     await processor.stop();
+    await processing.catch(() => undefined);
     await dashboard.close();
     await transport.close();
     console.log('stopped.');
@@ -150,6 +174,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
   // `on`, not `once`: Ctrl-C under npm delivers SIGINT twice (the terminal's and npm's); stop() runs once.
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  processing.catch((error: Error) => {
+    console.error(`processor failed to start: ${error.message}`);
+    void stop('failure');
+  });
+  producing.catch((error: Error) => {
+    console.error(`producer failed: ${error.message}`);
+    void stop('failure');
+  });
   processor.stopped.catch((error: Error) => {
     console.error(`processor failed: ${error.message}`);
     void stop('failure');

@@ -5,11 +5,19 @@ export interface ProcessorStatus {
   modelVersion: string | undefined;
   assignedPartitions: number;
   consuming: boolean;
+  /** Why it is not consuming yet: the broker does not answer or topics are missing (it retries). */
+  waiting?: string;
+  /** While consuming: milliseconds since the broker last answered the consumer. */
+  sinceAnswerMs?: number;
   /** Assigned partitions whose caller state is being restored (with CALLER_STATE=durable). */
   restoringPartitions?: number;
   /** Why Kafka refuses this processor right now (authentication, TLS, ACLs), while it keeps retrying. */
   kafkaProblem?: string;
 }
+
+/** A consumer fetches at least every second (an idle fetch waits 1 s) and heartbeats every 3 s: no answer for
+ *  this long means the link to the broker is cut, whatever the last lag said. */
+export const NO_ANSWER_NOT_READY_MS = 15_000;
 
 export interface AppDeps {
   registry: Registry;
@@ -22,9 +30,13 @@ export interface AppDeps {
 export function readinessProblems(current: ProcessorStatus): string[] {
   const problems: string[] = [];
   if (!current.modelVersion) problems.push('no valid model loaded');
+  if (current.waiting) problems.push(current.waiting);
   if (current.kafkaProblem) problems.push(current.kafkaProblem);
   if (!current.consuming) problems.push('not consuming');
   else if (current.assignedPartitions === 0) problems.push('no partitions assigned');
+  if (current.sinceAnswerMs !== undefined && current.sinceAnswerMs > NO_ANSWER_NOT_READY_MS) {
+    problems.push(`no answer from Kafka for ${Math.round(current.sinceAnswerMs / 1000)} s`);
+  }
   if ((current.restoringPartitions ?? 0) > 0) {
     problems.push(`restoring the caller state of ${current.restoringPartitions} partition(s)`);
   }

@@ -6,6 +6,8 @@ export function createProcessorMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  /** Read at every scrape: seconds since the broker last answered (the processor sets the source). */
+  let secondsSinceAnswer: () => number = () => -1;
   const metrics = {
     registry,
     eventsIn: new Counter({
@@ -91,6 +93,18 @@ export function createProcessorMetrics() {
       labelNames: ['restart'],
       registers,
     }),
+    sinceAnswer: new Gauge({
+      name: 'processor_kafka_seconds_since_answer',
+      help: 'Seconds since the broker last answered the consumer (fetch, heartbeat, commit); -1 before the first answer. High: the consumer is cut off and processor_consumer_lag is stale.',
+      registers,
+      collect() {
+        this.set(secondsSinceAnswer());
+      },
+    }),
+    /** Where processor_kafka_seconds_since_answer reads its value. */
+    onSinceAnswer(source: () => number): void {
+      secondsSinceAnswer = source;
+    },
     lateEvents: new Counter({
       name: 'processor_late_events_total',
       help: "Valid events later than the feature lateness bound (60 s behind their caller's latest event): counted into the caller's current bucket.",

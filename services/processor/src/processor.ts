@@ -1,5 +1,12 @@
 import type { Logger, RejectionReason } from '@scam-detector/core';
-import { type Batch, KafkaAccessError, type Subscription, type Transport } from '@scam-detector/transport';
+import {
+  type Batch,
+  KafkaAccessError,
+  type Subscription,
+  type Transport,
+  unavailableReason,
+  untilAvailable,
+} from '@scam-detector/transport';
 import type { ProcessorStatus } from './app.js';
 import { type CallerStateStore, MemoryCallerStateStore } from './caller-state-store.js';
 import type { ProcessorMetrics } from './metrics.js';
@@ -30,12 +37,14 @@ export interface ProcessorDeps {
   /** Durable per-caller state (CALLER_STATE=durable): restored before a partition is processed, changes sent
    *  to its changelog with each batch's results. Takes the place of `callerStates`. */
   durableStates?: DurableCallerStates;
-  /** Wait before trying again when Kafka refuses access (wrong password, untrusted certificate, ACLs). */
+  /** Longest wait between two tries while Kafka refuses access (wrong password, untrusted certificate, ACLs),
+   *  does not answer, or lacks the topics. Default 5000. */
   accessRetryMs?: number;
 }
 
 export interface Processor {
-  /** Starts the model source, waits for the first valid model, then joins the group and consumes. */
+  /** Starts the model source, waits for the first valid model, waits for the broker and the topics (input,
+   *  output, dead letters), then joins the group and consumes. Resolves without consuming if stopped first. */
   start(): Promise<void>;
   /** Stops consuming (the batch in flight is committed only if its output was acknowledged), then the
    *  model source. Safe to call before start() has finished. */
@@ -54,9 +63,19 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const callerStates = durable ?? deps.callerStates ?? new MemoryCallerStateStore();
   let subscription: Subscription | undefined;
   let stopping = false;
+  const abort = new AbortController();
+  /** Why the processor is not consuming yet (broker unreachable, topics missing), for /readyz. */
+  let waiting: string | undefined;
+  /** When the broker last answered the consumer (clock ms), once it has. */
+  let lastAnswerMs: number | undefined;
+  const sinceAnswerMs = (): number | undefined =>
+    lastAnswerMs === undefined ? undefined : clock() - lastAnswerMs;
+  metrics.onSinceAnswer(() => {
+    const since = sinceAnswerMs();
+    return since === undefined ? -1 : since / 1000;
+  });
   let assigned = 0;
   let kafkaProblem: string | undefined;
-  let wakeRetry: (() => void) | undefined;
   let resolveStopped: () => void = () => undefined;
   let rejectStopped: (error: Error) => void = () => undefined;
   const stopped = new Promise<void>((resolve, reject) => {
@@ -143,6 +162,8 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       modelVersion: store.version,
       assignedPartitions: assigned,
       consuming: subscription !== undefined,
+      ...(waiting ? { waiting } : {}),
+      ...(subscription && sinceAnswerMs() !== undefined ? { sinceAnswerMs: sinceAnswerMs() } : {}),
       restoringPartitions: durable?.restoring() ?? 0,
       ...(kafkaProblem ? { kafkaProblem } : {}),
     }),
@@ -150,9 +171,13 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     async start() {
       await modelSource.start(onModel);
       if (!store.current) logger.warn('no valid model yet: not consuming until one is loaded');
-      await store.ready();
+      // A stop while waiting for the first model ends the wait (start() then resolves without consuming).
+      const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve()));
+      await Promise.race([store.ready(), aborted]);
       if (stopping) return;
-      const subscribe = () =>
+      const topics = [options.inputTopic, options.outputTopic, options.dlqTopic];
+      let said: string | undefined;
+      const consume = () =>
         transport.consume(
           {
             group: options.group,
@@ -172,6 +197,9 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
                     void durable?.prepare(topic, partition).catch(() => undefined);
                 }
                 logger.info({ assignment }, 'partitions assigned');
+              },
+              answered() {
+                lastAnswerMs = clock();
               },
               rebalancing() {
                 metrics.rebalances.inc();
@@ -197,29 +225,36 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
           },
           handle,
         );
-      // Kafka refusing access (a wrong password, an untrusted certificate, a denied ACL) is reported, shown by
-      // /readyz and retried: a fix (a rotated Secret, an added ACL) lets the processor in without a restart loop.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          subscription = await subscribe();
-          kafkaProblem = undefined;
-          break;
-        } catch (error) {
-          if (!(error instanceof KafkaAccessError) || stopping) throw error;
-          if (error.message !== kafkaProblem)
-            logger.error({ err: error, problem: error.problem }, error.message);
-          kafkaProblem = error.message;
-          const waitMs = Math.min(30_000, (deps.accessRetryMs ?? 5000) * 2 ** Math.min(attempt, 3));
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, waitMs);
-            wakeRetry = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          if (stopping) return;
-        }
-      }
+      subscription = await untilAvailable(
+        async () => {
+          await transport.checkTopics(topics);
+          return consume();
+        },
+        {
+          signal: abort.signal,
+          maxDelayMs: deps.accessRetryMs ?? 5000,
+          onRetry(error, attempt, delayMs) {
+            // Kafka refusing access (a wrong password, an untrusted certificate, a denied ACL) is reported,
+            // shown by /readyz and retried like a missing broker: a fix lets the processor in, no restart loop.
+            if (error instanceof KafkaAccessError) {
+              if (error.message !== kafkaProblem)
+                logger.error({ err: error, problem: error.problem }, error.message);
+              kafkaProblem = error.message;
+              return;
+            }
+            waiting = unavailableReason(error);
+            // One line per distinct reason, not one per attempt.
+            if (waiting !== said) logger.warn({ attempt, retry_in_ms: delayMs }, `${waiting}; retrying`);
+            else logger.debug({ attempt, retry_in_ms: delayMs, err: error }, waiting);
+            said = waiting;
+          },
+        },
+      );
+      if (said !== undefined && subscription)
+        logger.info({ topics }, 'broker and topics available: consuming');
+      waiting = undefined;
+      kafkaProblem = undefined;
+      if (!subscription) return; // stopped while waiting
       subscription.stopped.then(resolveStopped, (error: Error) => {
         assigned = 0;
         rejectStopped(error);
@@ -229,7 +264,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
 
     async stop() {
       stopping = true;
-      wakeRetry?.();
+      abort.abort();
       try {
         await subscription?.stop();
       } finally {

@@ -49,7 +49,12 @@ export function countingProducer(producer: Producer, metrics: ProducerMetrics): 
  * The producer's HTTP surface (a factory; main.ts listens): /healthz alive, /readyz connected to the broker,
  * /metrics Prometheus text.
  */
-export function createProducerApp(deps: { registry: Registry; connected: () => boolean }): Express {
+export function createProducerApp(deps: {
+  registry: Registry;
+  connected: () => boolean;
+  /** Why it is not connected yet (broker unreachable, topic missing), when known. */
+  waiting?: () => string | undefined;
+}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -57,7 +62,8 @@ export function createProducerApp(deps: { registry: Registry; connected: () => b
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.connected();
-    res.status(ready ? 200 : 503).json({ ready, problems: ready ? [] : ['not connected to Kafka yet'] });
+    const reason = deps.waiting?.() ?? 'not connected to Kafka yet';
+    res.status(ready ? 200 : 503).json({ ready, problems: ready ? [] : [reason] });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());

@@ -5,6 +5,8 @@ import {
   KafkaAccessError,
   type KafkaSecurity,
   readKafkaSecurity,
+  unavailableReason,
+  untilAvailable,
 } from '@scam-detector/transport';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { countingProducer, createProducerApp, createProducerMetrics } from './app.js';
@@ -108,9 +110,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 const metrics = createProducerMetrics();
 if (opts.profile !== 'world') metrics.targetRate.set(opts.rate);
 let connected = false;
-const server = createProducerApp({ registry: metrics.registry, connected: () => connected }).listen(
-  config.HTTP_PORT,
-);
+/** Why it is not producing yet (broker unreachable, topic missing), for /readyz. */
+let waiting: string | undefined;
+const server = createProducerApp({
+  registry: metrics.registry,
+  connected: () => connected,
+  waiting: () => waiting,
+}).listen(config.HTTP_PORT);
 server.on('error', (error) => {
   logger.fatal({ err: error, port: config.HTTP_PORT }, 'cannot listen');
   process.exit(EXIT.failure);
@@ -118,21 +124,36 @@ server.on('error', (error) => {
 server.unref();
 
 try {
-  // Kafka refusing access (wrong password, untrusted certificate) is reported and retried, not a crash loop.
-  let connection: Awaited<ReturnType<typeof transport.producer>> | undefined;
-  let lastProblem = '';
-  while (!connection) {
-    try {
-      connection = await transport.producer();
-    } catch (error) {
-      if (!(error instanceof KafkaAccessError) || abort.signal.aborted) throw error;
-      if (error.message !== lastProblem) logger.error({ err: error, problem: error.problem }, error.message);
-      lastProblem = error.message;
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      if (abort.signal.aborted) process.exit(EXIT.ok);
-    }
+  // Wait for the broker and the topic (it may be created after this producer starts): the schedule starts
+  // once they are there, so nothing is generated that could not be sent.
+  let said: string | undefined;
+  const connecting = await untilAvailable(
+    async () => {
+      await transport.checkTopics([opts.topic]);
+      return transport.producer();
+    },
+    {
+      signal: abort.signal,
+      onRetry(error, attempt, delayMs) {
+        // Kafka refusing access (wrong password, untrusted certificate) is reported and retried, not a crash loop.
+        if (error instanceof KafkaAccessError) {
+          if (error.message !== said) logger.error({ err: error, problem: error.problem }, error.message);
+          said = error.message;
+          waiting = error.message;
+          return;
+        }
+        waiting = unavailableReason(error);
+        if (waiting !== said) logger.warn({ attempt, retry_in_ms: delayMs }, `${waiting}; retrying`);
+        said = waiting;
+      },
+    },
+  );
+  waiting = undefined;
+  if (!connecting) {
+    logger.info({ sent: 0 }, 'done');
+    process.exit(EXIT.ok);
   }
-  const producer = countingProducer(connection, metrics);
+  const producer = countingProducer(connecting, metrics);
   connected = true;
   logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
   const count = opts.count === 0 ? undefined : opts.count;

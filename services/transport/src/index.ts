@@ -1,3 +1,4 @@
+export * from './availability.js';
 export * from './chunk.js';
 export * from './kafkajs.js';
 export * from './memory.js';

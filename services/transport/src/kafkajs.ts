@@ -16,9 +16,10 @@ import {
   type Message,
   Partitioners,
 } from 'kafkajs';
+import { TransportUnavailableError } from './availability.js';
 import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
 import { kafkajsLevel } from './kafkajs-log.js';
-import { explainKafkaError, type KafkaSecurity, PLAINTEXT } from './security.js';
+import { explainKafkaError, KafkaAccessError, type KafkaSecurity, PLAINTEXT } from './security.js';
 import type {
   BatchHandler,
   ConsumedHeaders,
@@ -208,6 +209,66 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
     };
   }
 
+  /** One look, no retries, no kafkajs log lines (the caller reports the outcome once, in its own words). */
+  async function checkTopics(topics: readonly string[]): Promise<void> {
+    const admin = new Kafka({
+      clientId: `${options.clientId}-check`,
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 0 },
+      ...securityOptions(options.security),
+    }).admin();
+    try {
+      await explained(options.security, () => admin.connect());
+    } catch (error) {
+      // Refused for a reason of security (credentials, certificates, ACLs): say that, not "unreachable".
+      if (error instanceof KafkaAccessError) throw error;
+      throw new TransportUnavailableError(
+        'BROKER_UNREACHABLE',
+        `no Kafka broker answers at ${options.brokers.join(',')} (${(error as Error).message})`,
+        [],
+        { cause: error },
+      );
+    }
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic));
+      if (missing.length === 0) {
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+        missing.push(...metadata.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name));
+      }
+      if (missing.length > 0) {
+        throw new TransportUnavailableError(
+          'TOPICS_MISSING',
+          `waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} to exist on ${options.brokers.join(',')}`,
+          missing,
+        );
+      }
+    } catch (error) {
+      if (error instanceof TransportUnavailableError) throw error;
+      const access = explainKafkaError(error, options.security);
+      if (access instanceof KafkaAccessError) throw access; // e.g. an ACL denies describing the topics
+      const protocol = (error as { type?: string }).type;
+      throw protocol === 'UNKNOWN_TOPIC_OR_PARTITION' || protocol === 'LEADER_NOT_AVAILABLE'
+        ? new TransportUnavailableError(
+            'TOPICS_MISSING',
+            `waiting for topics ${topics.join(', ')} to be ready`,
+            [...topics],
+            { cause: error },
+          )
+        : new TransportUnavailableError(
+            'BROKER_UNREACHABLE',
+            `the Kafka broker at ${options.brokers.join(',')} does not answer (${(error as Error).message})`,
+            [],
+            { cause: error },
+          );
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   async function consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Subscription> {
     const listener = consumeOptions.listener ?? {};
     const maxBatchRecords = consumeOptions.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
@@ -253,6 +314,18 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
       listener.assigned?.(assignment);
     });
     consumer.on(consumer.events.REBALANCING, () => listener.rebalancing?.());
+    if (listener.answered) {
+      // Fetch responses, heartbeats and commits are the broker answering (kafkajs's REQUEST event is not
+      // emitted for a consumer's connections).
+      const answered = listener.answered.bind(listener);
+      for (const event of [
+        consumer.events.FETCH,
+        consumer.events.HEARTBEAT,
+        consumer.events.COMMIT_OFFSETS,
+      ]) {
+        consumer.on(event, () => answered());
+      }
+    }
     consumer.on(consumer.events.CRASH, (event) => {
       const error = explainKafkaError(event.payload.error, options.security, {
         group: consumeOptions.group,
@@ -392,6 +465,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
   }
 
   return {
+    checkTopics,
     producer: createProducer,
     consume,
     async close() {

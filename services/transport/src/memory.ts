@@ -263,6 +263,8 @@ function memorySubscription(bus: MemoryBus, options: ConsumeOptions, handler: Ba
 export function createMemoryTransport(bus: MemoryBus = new MemoryBus()): Transport {
   const subscriptions = new Set<Subscription>();
   return {
+    // Topics of the in-memory bus are created on first use: they always exist.
+    async checkTopics() {},
     async producer(): Promise<Producer> {
       return {
         async send(records) {

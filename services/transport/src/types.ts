@@ -72,6 +72,9 @@ export interface ConsumerListener {
     durationMs: number;
     lag: number;
   }): void;
+  /** The broker answered one of this consumer's requests (fetch, heartbeat, commit...): the link works.
+   *  Frequent (every request): keep it cheap. */
+  answered?(): void;
   /** The consumer failed; `willRestart` says whether the adapter restarts it by itself. */
   crashed?(error: Error, willRestart: boolean): void;
 }
@@ -109,6 +112,13 @@ export interface Producer {
 }
 
 export interface Transport {
+  /**
+   * One quick look (no retries): resolves when a broker answers and every topic exists with a leader for each
+   * partition; rejects with a `TransportUnavailableError` saying which of the two is missing. Services call it
+   * through `untilAvailable` before they consume or produce, so that they wait for a broker or a topic that is
+   * not there yet (Strimzi creates topics some time after Kafka is ready) instead of failing.
+   */
+  checkTopics(topics: readonly string[]): Promise<void>;
   producer(): Promise<Producer>;
   consume(options: ConsumeOptions, handler: BatchHandler): Promise<Subscription>;
   /** Stops every consumer and producer this transport made. */

@@ -33,6 +33,7 @@ export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','
 export const REPO = resolve(import.meta.dirname, '../../../..');
 export const PROCESSOR_MAIN = join(REPO, 'services/processor/dist/main.js');
 export const PRODUCER_MAIN = join(REPO, 'services/producer/dist/main.js');
+export const DASHBOARD_MAIN = join(REPO, 'dashboard/dist/server/main.js');
 export const KAFKA_SH = join(REPO, 'scripts/kafka/kafka.sh');
 
 const logger = createLogger('integration-test', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -66,8 +67,8 @@ export async function freshTopics(partitions = 6): Promise<Topics> {
 }
 
 /** A transport for the test itself (producing inputs, reading outputs), closed when the test finishes. */
-export function testTransport(): Transport {
-  const transport = createKafkajsTransport({ brokers: BROKERS, clientId: 'integration-test', logger });
+export function testTransport(brokers: readonly string[] = BROKERS): Transport {
+  const transport = createKafkajsTransport({ brokers, clientId: 'integration-test', logger });
   onTestFinished(() => transport.close());
   return transport;
 }
@@ -171,12 +172,38 @@ export interface ChildService {
   /** The HTTP port the service reported, once it did. */
   port(): Promise<number>;
   metric(name: string): Promise<number>;
-  readyz(): Promise<{ ready: boolean; assigned_partitions: number; model_version: string | null }>;
+  /** The sum of processor_consumer_lag over partitions. */
+  lagTotal(): Promise<number>;
+  readyz(): Promise<{
+    ready: boolean;
+    assigned_partitions: number;
+    model_version: string | null;
+    problems: string[];
+  }>;
+  /** GET a path of the service's HTTP server: status and parsed JSON. */
+  get(path: string): Promise<{ status: number; body: unknown }>;
+  /** Waits until a log line matches. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   kill(signal: NodeJS.Signals): void;
 }
 
+/** How each service says its HTTP port: the processor's start-up line; others pass their own. */
+const PROCESSOR_PORT = (line: string): number | undefined =>
+  line.includes('"processor started"') ? (JSON.parse(line).port as number) : undefined;
+
+/** The dashboard's start-up line (`dashboard on http://localhost:N`). */
+export const DASHBOARD_PORT = (line: string): number | undefined => {
+  const match = /dashboard on http:\/\/localhost:(\d+)/.exec(line);
+  return match ? Number(match[1]) : undefined;
+};
+
 /** Starts a built service as a real child process; it is killed (SIGKILL) when the test finishes if still alive. */
-export function startService(main: string, env: Record<string, string>, args: string[] = []): ChildService {
+export function startService(
+  main: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  portFrom: (line: string) => number | undefined = PROCESSOR_PORT,
+): ChildService {
   const child = spawn(process.execPath, [main, ...args], {
     cwd: REPO,
     // Port 0: any free port, so tests never collide with services already running on this machine.
@@ -207,9 +234,11 @@ export function startService(main: string, env: Record<string, string>, args: st
     if (portNumber !== undefined) return portNumber;
     const found = await vi.waitFor(
       () => {
-        const line = lines.find((l) => l.includes('"processor started"'));
-        if (!line) throw new Error(`no start-up line yet:\n${lines.slice(-5).join('\n')}`);
-        return JSON.parse(line).port as number;
+        for (const line of lines) {
+          const found = portFrom(line);
+          if (found !== undefined) return found;
+        }
+        throw new Error(`no start-up line yet:\n${lines.slice(-5).join('\n')}`);
       },
       { timeout: 30_000, interval: 100 },
     );
@@ -226,11 +255,31 @@ export function startService(main: string, env: Record<string, string>, args: st
       const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
       return line ? Number(line.split(' ').at(-1)) : 0;
     },
+    async lagTotal() {
+      const text = await (await fetch(`http://127.0.0.1:${await port()}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('processor_consumer_lag{'))
+        .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+    },
     async readyz() {
       return (await (await fetch(`http://127.0.0.1:${await port()}/readyz`)).json()) as Awaited<
         ReturnType<ChildService['readyz']>
       >;
     },
+    async get(path) {
+      const response = await fetch(`http://127.0.0.1:${await port()}${path}`);
+      return { status: response.status, body: await response.json() };
+    },
+    waitForLine: (pattern, timeoutMs = 60_000) =>
+      vi.waitFor(
+        () => {
+          const line = lines.find((l) => pattern.test(l));
+          if (!line) throw new Error(`no line matching ${pattern} yet:\n${lines.slice(-5).join('\n')}`);
+          return line;
+        },
+        { timeout: timeoutMs, interval: 100 },
+      ),
     kill: (signal) => child.kill(signal),
   };
 }

@@ -1,0 +1,291 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConsumedRecord, Producer } from '@scam-detector/transport';
+import { committedOffsets, createTopics, deleteTopicsAndGroups, endOffsets } from '@scam-detector/transport';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { type ExtraBroker, extraBroker, extraPorts } from './brokers.js';
+import {
+  modelFile,
+  PROCESSOR_MAIN,
+  paceEvents,
+  processorEnv,
+  readTopic,
+  startService,
+  type Topics,
+  testEvents,
+  testTransport,
+  unique,
+  waitForAssignment,
+} from './harness.js';
+import { type Toxic, Toxiproxy } from './toxiproxy.js';
+
+/**
+ * A real fault injector between the processor and the broker: Toxiproxy listens on 127.0.0.1 in front of a
+ * listener of a broker of this file's own, and that listener advertises the proxy's address, so every
+ * connection the processor opens (bootstrap, then the partition leader it is told about) goes through the
+ * proxy. The test's own producer and reader use the broker's plain listener, so the stream stays paced at
+ * RATE events/s and the outcome is read undisturbed.
+ */
+const RATE = 1000;
+/** Seconds of clean traffic before the fault and after it. */
+const BEFORE_S = 5;
+const AFTER_S = 5;
+const PROXY = 'kafka';
+
+interface Fault {
+  fault: string;
+  seconds: number;
+  toxics: Toxic[];
+}
+
+const FAULTS = {
+  latency: {
+    fault: 'latency 200 ms ± 50 ms (every answer)',
+    seconds: 10,
+    toxics: [
+      { name: 'latency', type: 'latency', stream: 'downstream', attributes: { latency: 200, jitter: 50 } },
+    ],
+  },
+  bandwidth: {
+    fault: 'bandwidth 100 KB/s each way',
+    seconds: 10,
+    toxics: [
+      { name: 'bw-down', type: 'bandwidth', stream: 'downstream', attributes: { rate: 100 } },
+      { name: 'bw-up', type: 'bandwidth', stream: 'upstream', attributes: { rate: 100 } },
+    ],
+  },
+  reset: {
+    fault: 'every connection reset 3 s after it opens',
+    seconds: 15,
+    toxics: [{ name: 'reset', type: 'reset_peer', stream: 'downstream', attributes: { timeout: 3000 } }],
+  },
+  unreachable: {
+    fault: 'broker unreachable 30 s (timeout toxic: nothing passes)',
+    seconds: 30,
+    toxics: [
+      { name: 'cut-down', type: 'timeout', stream: 'downstream', attributes: { timeout: 0 } },
+      { name: 'cut-up', type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } },
+    ],
+  },
+} satisfies Record<string, Fault>;
+
+interface Sample {
+  atS: number;
+  ready: boolean;
+  problems: string[];
+  sinceAnswerS: number;
+  /** processor_consumer_lag summed: the lag as of the processor's last fetch response. */
+  lag: number;
+  /** The group's lag as the broker sees it: end offsets minus committed offsets. */
+  groupLag: number;
+}
+
+async function groupLag(brokers: string[], group: string, topic: string): Promise<number> {
+  const [ends, committed] = await Promise.all([
+    endOffsets(brokers, topic),
+    committedOffsets(brokers, group, topic),
+  ]);
+  let total = 0;
+  for (const [partition, end] of ends) total += end - Math.max(0, committed.get(partition) ?? 0);
+  return total;
+}
+
+let broker: ExtraBroker;
+let toxiproxy: Toxiproxy;
+let direct: string[];
+let proxied: string;
+
+beforeAll(async () => {
+  const [port, controllerPort, listenerPort, proxyPort, apiPort] = (await extraPorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  toxiproxy = await Toxiproxy.start(apiPort);
+  await toxiproxy.createProxy(PROXY, `127.0.0.1:${proxyPort}`, `127.0.0.1:${listenerPort}`);
+  const names = { input: unique('ft-raw'), output: unique('ft-scored'), dlq: unique('ft-dlq') };
+  broker = await extraBroker({
+    port,
+    controllerPort,
+    proxied: { port: listenerPort, advertisedPort: proxyPort },
+    topics: names,
+  });
+  await broker.up();
+  direct = [broker.bootstrap];
+  proxied = `127.0.0.1:${proxyPort}`;
+}, 600_000);
+
+afterAll(async () => {
+  await toxiproxy?.stop();
+  await broker?.clean();
+}, 120_000);
+
+/** Counts what the broker acknowledged, so the test knows how much was sent when the fault ended. */
+function counted(producer: Producer) {
+  let sent = 0;
+  return {
+    sent: () => sent,
+    producer: {
+      async send(records) {
+        await producer.send(records);
+        sent += records.length;
+      },
+      close: () => producer.close(),
+    } satisfies Producer,
+  };
+}
+
+/** Sequence numbers seen in the output so far, parsed incrementally (the output grows while we look). */
+function seqTracker(records: ConsumedRecord[]) {
+  const seen = new Set<number>();
+  let parsed = 0;
+  let total = 0;
+  const update = () => {
+    for (; parsed < records.length; parsed++) {
+      seen.add((JSON.parse(String(records[parsed]?.value)) as { call: { seq: number } }).call.seq);
+      total++;
+    }
+  };
+  return {
+    /** True when every seq below `count` has a result. */
+    covers(count: number): boolean {
+      update();
+      if (seen.size < count) return false;
+      for (let seq = 0; seq < count; seq++) if (!seen.has(seq)) return false;
+      return true;
+    },
+    missing(count: number): number {
+      update();
+      let missing = 0;
+      for (let seq = 0; seq < count; seq++) if (!seen.has(seq)) missing++;
+      return missing;
+    },
+    duplicates(): number {
+      update();
+      return total - seen.size;
+    },
+  };
+}
+
+async function runFault(spec: Fault) {
+  const topics: Topics = {
+    input: unique('ft-raw'),
+    output: unique('ft-scored'),
+    dlq: unique('ft-dlq'),
+    group: unique('ft-group'),
+  };
+  await vi.waitFor(() => createTopics(direct, [topics.input, topics.output, topics.dlq], 6), {
+    timeout: 60_000,
+    interval: 1000,
+  });
+  onTestFinished(() =>
+    deleteTopicsAndGroups(direct, [topics.input, topics.output, topics.dlq], [topics.group]),
+  );
+  const model = await modelFile(31);
+  const processor = startService(
+    PROCESSOR_MAIN,
+    processorEnv(topics, model.path, { KAFKA_BROKERS: proxied }),
+  );
+  await waitForAssignment([processor], 6);
+
+  const transport = testTransport(direct);
+  const output = await readTopic(transport, topics.output);
+  const seqs = seqTracker(output.records);
+  const { producer, sent } = counted(await transport.producer());
+  const total = RATE * (BEFORE_S + spec.seconds + AFTER_S);
+  const sending = paceEvents(producer, testEvents(topics.input, total, 7), RATE);
+
+  await sleep(BEFORE_S * 1000);
+  for (const toxic of spec.toxics) await toxiproxy.addToxic(PROXY, toxic);
+  const faultStart = performance.now();
+  const samples: Sample[] = [];
+  while (performance.now() - faultStart < spec.seconds * 1000) {
+    const [readyz, sinceAnswerS, lag, broker] = await Promise.all([
+      processor.readyz(),
+      processor.metric('processor_kafka_seconds_since_answer'),
+      processor.lagTotal(),
+      groupLag(direct, topics.group, topics.input),
+    ]);
+    samples.push({
+      atS: (performance.now() - faultStart) / 1000,
+      ready: readyz.ready,
+      problems: readyz.problems,
+      sinceAnswerS,
+      lag,
+      groupLag: broker,
+    });
+    await sleep(1000);
+  }
+  for (const toxic of spec.toxics) await toxiproxy.removeToxic(PROXY, toxic.name);
+  const removed = performance.now();
+  const backlog = sent();
+  await vi.waitFor(
+    () => {
+      if (!seqs.covers(backlog)) throw new Error(`${seqs.missing(backlog)} of ${backlog} not scored yet`);
+    },
+    { timeout: 240_000, interval: 250 },
+  );
+  const recoveryS = (performance.now() - removed) / 1000;
+  await sending;
+  await vi.waitFor(
+    () => {
+      if (!seqs.covers(total)) throw new Error(`${seqs.missing(total)} of ${total} not scored yet`);
+    },
+    { timeout: 120_000, interval: 250 },
+  );
+  const outcome = {
+    fault: spec.fault,
+    events: total,
+    lost: seqs.missing(total),
+    duplicates: seqs.duplicates(),
+    recovery_s: Number(recoveryS.toFixed(1)),
+    not_ready_samples: samples.filter((s) => !s.ready).length,
+    samples: samples.length,
+    max_lag: Math.max(0, ...samples.map((s) => s.lag)),
+    max_group_lag: Math.max(0, ...samples.map((s) => s.groupLag)),
+    max_seconds_since_answer: Math.max(0, ...samples.map((s) => s.sinceAnswerS)),
+    crashes: await processor.metric('processor_consumer_crashes_total'),
+  };
+  // The fault table in docs/ is made of these lines.
+  console.log(JSON.stringify({ name: 'network_fault', ...outcome }));
+  await vi.waitFor(async () => expect((await processor.readyz()).ready).toBe(true), {
+    timeout: 60_000,
+    interval: 500,
+  });
+  return { ...outcome, samplesList: samples };
+}
+
+describe('the processor behind a faulty network (Toxiproxy), at 1,000 events/s', () => {
+  it('under 200 ms latency with jitter: loses nothing and stays ready', async () => {
+    const result = await runFault(FAULTS.latency);
+    expect(result.lost).toBe(0);
+    expect(result.not_ready_samples).toBe(0);
+  });
+
+  it('with 100 KB/s each way: loses nothing, stays ready, and the group lag shows the backlog building', async () => {
+    const result = await runFault(FAULTS.bandwidth);
+    expect(result.lost).toBe(0);
+    expect(result.not_ready_samples).toBe(0);
+    // The backlog sits in the slow link, not at the broker: every fetch response the processor gets is complete
+    // up to the high watermark it names, so its own lag metric stays low; the group's committed offsets show it.
+    expect(result.max_group_lag).toBeGreaterThan(RATE);
+  });
+
+  it('with connections reset every few seconds: loses nothing', async () => {
+    const result = await runFault(FAULTS.reset);
+    expect(result.lost).toBe(0);
+  });
+
+  it('with the broker unreachable for 30 s: loses nothing, says so in /readyz and metrics, then drains', async () => {
+    const result = await runFault(FAULTS.unreachable);
+    expect(result.lost).toBe(0);
+    const cutOff = result.samplesList.filter((s) => s.atS > 20);
+    expect(cutOff.length).toBeGreaterThan(0);
+    for (const sample of cutOff) {
+      expect(sample.ready).toBe(false);
+      expect(sample.problems.join('; ')).toMatch(/no answer from Kafka|no partitions assigned|not consuming/);
+      expect(sample.sinceAnswerS).toBeGreaterThan(15);
+    }
+  });
+});
