@@ -170,9 +170,14 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
 
     async start() {
       await modelSource.start(onModel);
+      // A stop that came while the model source was starting (a large model takes a moment to load) ends here.
+      if (stopping) return;
       if (!store.current) logger.warn('no valid model yet: not consuming until one is loaded');
       // A stop while waiting for the first model ends the wait (start() then resolves without consuming).
-      const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve()));
+      const aborted = new Promise<void>((resolve) => {
+        if (abort.signal.aborted) resolve();
+        else abort.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
       await Promise.race([store.ready(), aborted]);
       if (stopping) return;
       const topics = [options.inputTopic, options.outputTopic, options.dlqTopic];
