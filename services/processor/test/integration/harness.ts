@@ -191,9 +191,9 @@ export interface ChildService {
 const PROCESSOR_PORT = (line: string): number | undefined =>
   line.includes('"processor started"') ? (JSON.parse(line).port as number) : undefined;
 
-/** The dashboard's start-up line (`dashboard on http://localhost:N`). */
+/** The dashboard's start-up line (`dashboard listening on port N (all addresses)`). */
 export const DASHBOARD_PORT = (line: string): number | undefined => {
-  const match = /dashboard on http:\/\/localhost:(\d+)/.exec(line);
+  const match = /dashboard listening on port (\d+)/.exec(line);
   return match ? Number(match[1]) : undefined;
 };
 
