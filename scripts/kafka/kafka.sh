@@ -279,8 +279,9 @@ check_ports_match_config() {
     [[ -z $want || $want == "$have" ]] ||
       die "$RUN_DIR was formatted for ${pair%%:*} port $have, not $want: run clean, or use another KAFKA_HOME_DIR"
   done
-  have=$(config_addr PLAINTEXT)
-  [[ -z ${KAFKA_LISTEN_ADDR:-} || $KAFKA_LISTEN_ADDR == "$have" ]] ||
+  # The client listener's address (a SASL_SSL run dir has no PLAINTEXT listener: grep then finds nothing).
+  have=$(config_addr "$(client_listener)" || true)
+  [[ -z ${KAFKA_LISTEN_ADDR:-} || -z $have || $KAFKA_LISTEN_ADDR == "$have" ]] ||
     die "$RUN_DIR was formatted to listen on $have, not $KAFKA_LISTEN_ADDR: run clean, or use another KAFKA_HOME_DIR"
 }
 
