@@ -40,10 +40,11 @@ ca_bundle() {
 }
 
 prepare_buildah() {
-  command -v buildah >/dev/null || {
-    log 'installing buildah and podman with apt-get'
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah podman runc >/dev/null
-  }
+  # podman's --init (smoke.sh) needs catatonit, which a --no-install-recommends install of podman leaves out.
+  if ! command -v buildah >/dev/null || ! command -v podman >/dev/null || [[ ! -x /usr/libexec/podman/catatonit ]]; then
+    log 'installing buildah, podman and catatonit with apt-get'
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah podman runc catatonit >/dev/null
+  fi
   if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
     log "base image $base is not present: pulling"
     if ! timeout 300 buildah pull --quiet "$base" >/dev/null 2>&1; then
