@@ -1,7 +1,7 @@
 import type { Random } from './random.js';
 
 /** Prefixes Philippine mobile networks actually use ("09" + two digits), so generated callers look real. */
-const MOBILE_PREFIXES = [
+export const MOBILE_PREFIXES = [
   '0905',
   '0906',
   '0915',

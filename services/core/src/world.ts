@@ -1,4 +1,5 @@
 import { type CallEvent, TRUTH_HEADER } from './contract.js';
+import { MOBILE_PREFIXES } from './phone.js';
 import { createRandom, deriveSeed, type Random } from './random.js';
 import { toWireSeconds } from './time.js';
 
@@ -148,20 +149,8 @@ function localWeekday(epochMs: number): number {
   return new Date(epochMs + LOCAL_UTC_OFFSET_HOURS * HOUR_MS).getUTCDay();
 }
 
-const PREFIXES = [
-  '0905',
-  '0906',
-  '0915',
-  '0916',
-  '0917',
-  '0926',
-  '0927',
-  '0935',
-  '0936',
-  '0945',
-  '0953',
-  '0955',
-];
+/** The world's numbers use the first twelve of the real mobile prefixes (the world's numbering is fixed by them). */
+const PREFIXES = MOBILE_PREFIXES.slice(0, 12);
 const SPREAD = 7_654_321; // odd and not a multiple of 5: a bijection on 0..9,999,999
 
 /** The n-th distinct number of a world (a bijection, so numbers never collide). */
