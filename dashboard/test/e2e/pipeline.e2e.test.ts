@@ -135,7 +135,11 @@ describe('live pipeline in Chromium, on the real broker', () => {
       )
       .toContain('ordinary');
 
-    // Click the caller of the newest row: the drill-down opens on that number with its calls and trends.
+    // At 600x new rows arrive every few milliseconds and the newest row is replaced under the pointer, so do what a
+    // user does: pause the live table, then click the caller of the newest row. The drill-down opens on that number
+    // with its calls and trends.
+    await page.getByTestId('pause').click();
+    await expect.poll(() => page.getByTestId('pause').getAttribute('aria-pressed')).toBe('true');
     const row = page.getByTestId('result-row').first();
     await row.getByTestId('cell-caller').click();
     const panel = page.getByTestId('caller-drilldown');
