@@ -1,4 +1,4 @@
-import type { Producer } from '@scam-detector/transport';
+import { type Producer, TransportUnavailableError, untilAvailable } from '@scam-detector/transport';
 import express, { type Express } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -40,6 +40,41 @@ export function countingProducer(producer: Producer, metrics: ProducerMetrics): 
       await producer.send(records);
       end();
       metrics.sent.inc(records.length);
+    },
+    close: () => producer.close(),
+  };
+}
+
+/**
+ * Waits out a broker that does not answer: a send the transport could not deliver because no broker answered
+ * (a restart, an outage longer than the client's own retries) is sent again, with back-off, until the broker
+ * acknowledges it, so the producer neither exits nor drops the batch in hand. `onWaiting(reason)` is called on
+ * each failed attempt and `onWaiting(undefined)` once the batch went through after one; other failures are
+ * rethrown. When `signal` aborts while waiting, the send rejects with the last failure.
+ */
+export function patientProducer(
+  producer: Producer,
+  options: { signal: AbortSignal; onWaiting(reason: string | undefined): void },
+): Producer {
+  return {
+    async send(records) {
+      let lastFailure: Error | undefined;
+      const sent = await untilAvailable(
+        async () => {
+          await producer.send(records);
+          return true;
+        },
+        {
+          signal: options.signal,
+          retryIf: (error) => error instanceof TransportUnavailableError,
+          onRetry(error) {
+            lastFailure = error;
+            options.onWaiting(error.message);
+          },
+        },
+      );
+      if (!sent) throw lastFailure ?? new Error('stopped before the batch was sent');
+      if (lastFailure) options.onWaiting(undefined);
     },
     close: () => producer.close(),
   };

@@ -9,7 +9,7 @@ import {
   untilAvailable,
 } from '@scam-detector/transport';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { countingProducer, createProducerApp, createProducerMetrics } from './app.js';
+import { countingProducer, createProducerApp, createProducerMetrics, patientProducer } from './app.js';
 import { readProducerConfig } from './config.js';
 import { runProducer } from './producer.js';
 import { createEventSource, PROFILES, type ProfileName } from './profiles.js';
@@ -116,7 +116,11 @@ const server = createProducerApp({
   registry: metrics.registry,
   connected: () => connected,
   waiting: () => waiting,
-}).listen(config.HTTP_PORT);
+}).listen(config.HTTP_PORT, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+  logger.info({ port }, `producer listening on port ${port} (/healthz, /readyz, /metrics)`);
+});
 server.on('error', (error) => {
   logger.fatal({ err: error, port: config.HTTP_PORT }, 'cannot listen');
   process.exit(EXIT.failure);
@@ -153,7 +157,25 @@ try {
     logger.info({ sent: 0 }, 'done');
     process.exit(EXIT.ok);
   }
-  const producer = countingProducer(connecting, metrics);
+  // A broker that stops answering while producing (a restart, an outage) is waited for, batch in hand.
+  let outage: string | undefined;
+  const patient = patientProducer(connecting, {
+    signal: abort.signal,
+    onWaiting(reason) {
+      if (reason === undefined) {
+        logger.info({ outage }, 'Kafka answers again; producing');
+        outage = undefined;
+        waiting = undefined;
+        connected = true;
+        return;
+      }
+      connected = false;
+      waiting = reason;
+      if (outage === undefined) logger.warn(`${reason}; holding the batch in hand and retrying`);
+      outage = reason;
+    },
+  });
+  const producer = countingProducer(patient, metrics);
   connected = true;
   logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
   const count = opts.count === 0 ? undefined : opts.count;
@@ -179,6 +201,11 @@ try {
   logger.info({ sent: result.sent, seconds: result.elapsedMs / 1000, rate: Math.round(result.rate) }, 'done');
   process.exit(EXIT.ok);
 } catch (error) {
+  if (abort.signal.aborted && waiting !== undefined) {
+    // Stopped while no broker answered: nothing more can be sent; this is a clean stop, not a failure.
+    logger.warn({ reason: waiting }, 'stopped while Kafka was unreachable: the batch in hand was not sent');
+    process.exit(EXIT.ok);
+  }
   logger.fatal({ err: error }, 'producer failed');
   await transport.close().catch(() => undefined);
   process.exit(EXIT.failure);

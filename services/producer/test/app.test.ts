@@ -1,7 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { createMemoryTransport, MemoryBus } from '@scam-detector/transport';
+import {
+  createMemoryTransport,
+  MemoryBus,
+  type ProducedRecord,
+  type Producer,
+  TransportUnavailableError,
+} from '@scam-detector/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countingProducer, createProducerApp, createProducerMetrics } from '../src/app.js';
+import { countingProducer, createProducerApp, createProducerMetrics, patientProducer } from '../src/app.js';
 
 const servers: { close(): void }[] = [];
 afterEach(() => {
@@ -39,5 +45,68 @@ describe("the producer's HTTP surface", () => {
     expect(text).toMatch(/^scam_producer_events_sent_total 3$/m);
     expect(text).toContain('scam_producer_send_duration_seconds_count 1');
     await transport.close();
+  });
+});
+
+/** A producer whose first `failures` sends fail with `error` (the broker is away), then acknowledge. */
+function flaky(failures: number, error: Error) {
+  const acknowledged: ProducedRecord[][] = [];
+  let attempts = 0;
+  const producer: Producer = {
+    async send(records) {
+      attempts++;
+      if (attempts <= failures) throw error;
+      acknowledged.push([...records]);
+    },
+    close: async () => undefined,
+  };
+  return { producer, acknowledged, attempts: () => attempts };
+}
+
+const unreachable = () =>
+  new TransportUnavailableError('BROKER_UNREACHABLE', 'no Kafka broker answers at k:9092');
+
+describe('patientProducer: a broker that stops answering is waited for', () => {
+  it('sends the same batch again until the broker takes it, saying why it waits and when it is over', async () => {
+    const fake = flaky(2, unreachable());
+    const said: (string | undefined)[] = [];
+    const patient = patientProducer(fake.producer, {
+      signal: new AbortController().signal,
+      onWaiting: (reason) => said.push(reason),
+    });
+    const batch = [{ topic: 't', key: 'a', value: '1' }];
+    await patient.send(batch);
+    expect(fake.attempts()).toBe(3);
+    expect(fake.acknowledged).toEqual([batch]);
+    expect(said).toEqual([
+      'no Kafka broker answers at k:9092',
+      'no Kafka broker answers at k:9092',
+      undefined,
+    ]);
+  });
+
+  it('rethrows at once a failure that waiting cannot mend', async () => {
+    const fake = flaky(1, new Error('MESSAGE_TOO_LARGE'));
+    const said: (string | undefined)[] = [];
+    const patient = patientProducer(fake.producer, {
+      signal: new AbortController().signal,
+      onWaiting: (reason) => said.push(reason),
+    });
+    await expect(patient.send([{ topic: 't', key: 'a', value: '1' }])).rejects.toThrow('MESSAGE_TOO_LARGE');
+    expect(fake.attempts()).toBe(1);
+    expect(said).toEqual([]);
+  });
+
+  it("gives up with the broker's error when stopped while waiting", async () => {
+    const fake = flaky(Number.POSITIVE_INFINITY, unreachable());
+    const abort = new AbortController();
+    const patient = patientProducer(fake.producer, {
+      signal: abort.signal,
+      onWaiting: () => abort.abort(),
+    });
+    await expect(patient.send([{ topic: 't', key: 'a', value: '1' }])).rejects.toBeInstanceOf(
+      TransportUnavailableError,
+    );
+    expect(fake.acknowledged).toEqual([]);
   });
 });

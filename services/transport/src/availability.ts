@@ -26,12 +26,15 @@ export interface UntilAvailableOptions {
   initialDelayMs?: number;
   /** Default 5000 ms. */
   maxDelayMs?: number;
+  /** Which failures are worth waiting out (default: every one); any other is rethrown at once. */
+  retryIf?(error: Error): boolean;
 }
 
 /**
  * Runs `attempt` until it succeeds, backing off between failures: how a service waits for a broker that is
  * not up yet or for topics that are not created yet, and goes on by itself when they appear. Every error is
- * retried (a broker can answer "no such topic" for a moment after creating one); `onRetry` reports each one.
+ * retried unless `retryIf` says otherwise (a broker can answer "no such topic" for a moment after creating one);
+ * `onRetry` reports each one.
  * Resolves `undefined` when `signal` aborts first.
  */
 export async function untilAvailable<T>(
@@ -46,6 +49,8 @@ export async function untilAvailable<T>(
       return await attempt();
     } catch (error) {
       if (options.signal?.aborted) return undefined;
+      if (options.retryIf && !options.retryIf(error instanceof Error ? error : new Error(String(error))))
+        throw error;
       const base = Math.min(max, initial * 2 ** Math.min(n - 1, 30));
       const delayMs = Math.round(base * (0.8 + 0.4 * Math.random()));
       options.onRetry?.(error instanceof Error ? error : new Error(String(error)), n, delayMs);

@@ -19,7 +19,13 @@ import {
 import { TransportUnavailableError } from './availability.js';
 import { chunkRecords, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
 import { kafkajsLevel } from './kafkajs-log.js';
-import { explainKafkaError, KafkaAccessError, type KafkaSecurity, PLAINTEXT } from './security.js';
+import {
+  explainKafkaError,
+  isConnectionFailure,
+  KafkaAccessError,
+  type KafkaSecurity,
+  PLAINTEXT,
+} from './security.js';
 import type {
   BatchHandler,
   ConsumedHeaders,
@@ -182,7 +188,17 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
           );
           for (const w of waiting) w.resolve();
         } catch (error) {
-          const reason = explainKafkaError(error, options.security);
+          const explained = explainKafkaError(error, options.security);
+          // No broker answered for longer than kafkajs's own retries: the port's error for "try again later".
+          const reason =
+            !(explained instanceof KafkaAccessError) && isConnectionFailure(error)
+              ? new TransportUnavailableError(
+                  'BROKER_UNREACHABLE',
+                  `no Kafka broker answers at ${options.brokers.join(',')} (${(error as Error).message})`,
+                  [],
+                  { cause: error },
+                )
+              : explained;
           for (const w of waiting) w.reject(reason);
         }
       }

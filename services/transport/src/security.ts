@@ -175,6 +175,25 @@ function* chain(error: unknown): Generator<Record<string, unknown>> {
   }
 }
 
+/** kafkajs errors that mean no broker could be reached or none answered in time. */
+const CONNECTION_FAILURES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded',
+]);
+
+/**
+ * True when a kafkajs failure (or any error it wraps: kafkajs gives up with a KafkaJSNonRetriableError or a
+ * KafkaJSNumberOfRetriesExceeded around the connection error) means the broker was unreachable, not that it
+ * refused the request: the same request can succeed once the broker answers again.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  for (const e of chain(error)) if (CONNECTION_FAILURES.has(String(e.name ?? ''))) return true;
+  return false;
+}
+
 /**
  * Turns a kafkajs failure caused by security (wrong password or unknown user, a broker certificate the client does
  * not trust, an expired certificate, a TLS handshake the broker refused, an operation the ACLs deny) into one

@@ -105,7 +105,8 @@ export interface Subscription {
 
 export interface Producer {
   /** Sends the records and resolves once the broker has acknowledged all of them. Large arrays are split into
-   *  requests under the broker's size limit. */
+   *  requests under the broker's size limit. When no broker answers (longer than the client's own retries), it
+   *  rejects with a `TransportUnavailableError` ('BROKER_UNREACHABLE'): the same send may be retried later. */
   send(records: readonly ProducedRecord[]): Promise<void>;
   /** Waits for sends in flight, then disconnects. */
   close(): Promise<void>;

@@ -197,6 +197,12 @@ export const DASHBOARD_PORT = (line: string): number | undefined => {
   return match ? Number(match[1]) : undefined;
 };
 
+/** The producer's start-up line (`producer listening on port N …`). */
+export const PRODUCER_PORT = (line: string): number | undefined => {
+  const match = /producer listening on port (\d+)/.exec(line);
+  return match ? Number(match[1]) : undefined;
+};
+
 /** Starts a built service as a real child process; it is killed (SIGKILL) when the test finishes if still alive. */
 export function startService(
   main: string,

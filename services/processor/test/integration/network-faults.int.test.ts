@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createEventSource } from '@scam-detector/producer';
 import type { ConsumedRecord, Producer } from '@scam-detector/transport';
 import { committedOffsets, createTopics, deleteTopicsAndGroups, endOffsets } from '@scam-detector/transport';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -6,6 +7,8 @@ import { type ExtraBroker, extraBroker, extraPorts } from './brokers.js';
 import {
   modelFile,
   PROCESSOR_MAIN,
+  PRODUCER_MAIN,
+  PRODUCER_PORT,
   paceEvents,
   processorEnv,
   readTopic,
@@ -288,4 +291,62 @@ describe('the processor behind a faulty network (Toxiproxy), at 1,000 events/s',
       expect(sample.sinceAnswerS).toBeGreaterThan(15);
     }
   });
+});
+
+describe('the producer when the broker goes away for longer than kafkajs retries', () => {
+  it('waits 60 s with its batch in hand, says so in /readyz, then sends everything it generated', async () => {
+    const COUNT = 4000;
+    const OUTAGE_S = 60;
+    const SEED = 23;
+    const input = unique('ft-raw');
+    await vi.waitFor(() => createTopics(direct, [input], 6), { timeout: 60_000, interval: 1000 });
+    onTestFinished(() => deleteTopicsAndGroups(direct, [input], []));
+    const received = await readTopic(testTransport(direct), input);
+    const producer = startService(
+      PRODUCER_MAIN,
+      { KAFKA_BROKERS: proxied, INPUT_TOPIC: input, PRODUCER_PROFILE: 'default' },
+      ['--rate', '400', '--count', String(COUNT), '--seed', String(SEED), '--callers', '1000'],
+      PRODUCER_PORT,
+    );
+    await received.waitFor(1000);
+
+    // The broker refuses every connection (the proxy is disabled) for a minute: kafkajs gives up after ~30 s.
+    await toxiproxy.setEnabled(PROXY, false);
+    const cut = performance.now();
+    await vi.waitFor(
+      async () => {
+        const readyz = await producer.get('/readyz');
+        if (readyz.status !== 503) throw new Error(`producer /readyz ${readyz.status}`);
+        expect(JSON.stringify(readyz.body)).toMatch(/no Kafka broker answers/);
+      },
+      { timeout: (OUTAGE_S - 5) * 1000, interval: 1000 },
+    );
+    await producer.waitForLine(/holding the batch in hand and retrying/, 5000);
+    await sleep(Math.max(0, cut + OUTAGE_S * 1000 - performance.now()));
+    expect(producer.child.exitCode).toBeNull();
+    await toxiproxy.setEnabled(PROXY, true);
+
+    expect(await producer.exited).toBe(0);
+    await producer.waitForLine(/Kafka answers again/, 5000);
+    // What the producer generated, event for event (its stream is seeded; only the timestamps differ).
+    const withoutTs = (value: string) => {
+      const { ts: _ts, ...rest } = JSON.parse(value) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    };
+    const next = createEventSource({ profile: 'default', seed: SEED, callers: 1000, topic: input });
+    const expected = Array.from({ length: COUNT }, () => withoutTs(String(next(0).value)));
+    await received.waitFor(COUNT);
+    const got = new Set(received.records.map((r) => withoutTs(String(r.value))));
+    const lost = expected.filter((e) => !got.has(e)).length;
+    console.log(
+      JSON.stringify({
+        name: 'producer_outage',
+        outage_s: OUTAGE_S,
+        events: COUNT,
+        lost,
+        duplicates: received.records.length - got.size,
+      }),
+    );
+    expect(lost).toBe(0);
+  }, 300_000);
 });

@@ -59,6 +59,11 @@ export class Toxiproxy {
     return this.call('POST', `/proxies/${proxy}/toxics`, { toxicity: 1, ...toxic });
   }
 
+  /** A disabled proxy closes its connections and refuses new ones: the broker is down, as a client sees it. */
+  setEnabled(proxy: string, enabled: boolean): Promise<void> {
+    return this.call('POST', `/proxies/${proxy}`, { enabled });
+  }
+
   removeToxic(proxy: string, name: string): Promise<void> {
     return this.call('DELETE', `/proxies/${proxy}/toxics/${name}`);
   }
