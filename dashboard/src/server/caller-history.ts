@@ -5,25 +5,43 @@ export interface CallerHistoryOptions {
   maxCallers?: number;
   /** Calls kept per caller (the most recent). */
   callsPerCaller?: number;
+  /** Calls kept in all: past it, the least recently seen callers are forgotten. */
+  maxCalls?: number;
 }
 
 /**
- * The recent calls of recently seen callers, for the drill-down: bounded in both directions (callers, and
- * calls per caller), so memory stays flat whatever the stream. A Map keeps insertion order: a caller seen
- * again moves to the end, and the first entry is the least recently seen one.
+ * The recent calls of recently seen callers, for the drill-down: bounded in callers, calls per caller and calls
+ * in all (callers × calls per caller alone would allow 250,000 calls, hundreds of MiB, filled only after hours of
+ * a realistic stream), so memory stops growing within seconds at any rate and stays flat. A Map keeps insertion
+ * order: a caller seen again moves to the end, and the first entry is the least recently seen one.
  */
 export class CallerHistory {
   readonly maxCallers: number;
   readonly callsPerCaller: number;
+  readonly maxCalls: number;
   readonly #calls = new Map<string, CallerCall[]>();
+  #total = 0;
 
   constructor(options: CallerHistoryOptions = {}) {
     this.maxCallers = options.maxCallers ?? 5000;
     this.callsPerCaller = options.callsPerCaller ?? 50;
+    this.maxCalls = options.maxCalls ?? 20_000;
   }
 
+  /** Callers remembered. */
   get size(): number {
     return this.#calls.size;
+  }
+
+  /** Calls remembered, over every caller. */
+  get calls(): number {
+    return this.#total;
+  }
+
+  #forgetOldest(): void {
+    const [oldest, calls] = this.#calls.entries().next().value as [string, CallerCall[]];
+    this.#calls.delete(oldest);
+    this.#total -= calls.length;
   }
 
   add(view: ResultView): void {
@@ -33,10 +51,7 @@ export class CallerHistory {
       this.#calls.delete(caller);
     } else {
       calls = [];
-      if (this.#calls.size >= this.maxCallers) {
-        const oldest = this.#calls.keys().next().value as string;
-        this.#calls.delete(oldest);
-      }
+      if (this.#calls.size >= this.maxCallers) this.#forgetOldest();
     }
     this.#calls.set(caller, calls);
     const call: CallerCall = {
@@ -54,7 +69,13 @@ export class CallerHistory {
     if (view.explanation?.features) call.features = view.explanation.features;
     if (view.explanation?.late) call.late = true;
     calls.push(call);
-    if (calls.length > this.callsPerCaller) calls.splice(0, calls.length - this.callsPerCaller);
+    this.#total++;
+    if (calls.length > this.callsPerCaller) {
+      this.#total -= calls.length - this.callsPerCaller;
+      calls.splice(0, calls.length - this.callsPerCaller);
+    }
+    // Never the caller just added (it is the last entry): it keeps at least this call.
+    while (this.#total > this.maxCalls && this.#calls.size > 1) this.#forgetOldest();
   }
 
   /** A caller's recent calls, oldest first (a copy), or undefined when the caller is not remembered. */

@@ -152,6 +152,22 @@ describe('caller history', () => {
     expect(history.size).toBe(2);
   });
 
+  it('keeps at most maxCalls calls in all, forgetting the least recently seen callers first', () => {
+    const history = new CallerHistory({ maxCallers: 100, callsPerCaller: 10, maxCalls: 7 });
+    for (let i = 1; i <= 3; i++) history.add(view(i, '09170000001'));
+    for (let i = 4; i <= 6; i++) history.add(view(i, '09170000002'));
+    expect(history.calls).toBe(6);
+    history.add(view(7, '09170000003'));
+    history.add(view(8, '09170000003')); // 8 calls: 0001, the least recently seen, goes with its 3
+    expect(history.get('09170000001')).toBeUndefined();
+    expect(history.calls).toBe(5);
+    expect(history.get('09170000002')?.map((c) => c.seq)).toEqual([4, 5, 6]);
+    for (let i = 9; i <= 20; i++) history.add(view(i, '09170000004')); // one caller alone: capped at 10 calls
+    expect(history.get('09170000004')?.map((c) => c.seq)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(history.size).toBe(1);
+    expect(history.calls).toBe(10);
+  });
+
   it('GET /api/caller/:number: the recent calls with their features; 400 for a non-number, 404 for an unknown one', async () => {
     const metrics = createDashboardMetrics();
     const store = new ResultStore({ bufferSize: 10, mode: 'kafka' });

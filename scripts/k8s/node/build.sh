@@ -115,7 +115,7 @@ images_build() {
 }
 timed "images" images_build
 
-for b in "${NODE_BINARIES[@]}"; do [[ -x $tmp/$b ]] || k8s_die "build produced no $b"; done
+for b in "${NODE_BINARIES[@]}"; do [[ -s $tmp/$b ]] || k8s_die "build produced no $b"; done
 {
   echo "go=$("$GO" env GOVERSION) recipe=$NODE_BUILD_RECIPE built=$(date -u +%FT%TZ)"
   echo "kubernetes=$K8S_VERSION cni=$CNI_VERSION coredns=$COREDNS_VERSION kube-router=$KUBE_ROUTER_VERSION pause=$PAUSE_VERSION"
