@@ -53,44 +53,6 @@ kubectl_admin() { "$K8S_BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; 
 
 # A pid file holds "<pid> <binary>". The process counts as ours only if that pid is alive, its
 # argv[0] is that binary and its command line names our run dir (every component's does).
-component_pid() {
-  local file="$PIDS/$1.pid" pid exe cmdline
-  [[ -f $file ]] || return 1
-  read -r pid exe <"$file" || return 1
-  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
-  cmdline="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ ${cmdline%%$'\n'*} == "$exe" && $cmdline == *"$RUN/"* ]] || return 1
-  echo "$pid"
-}
-
-port_in_use() { command -v ss >/dev/null && [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
-
-# start <component> <port...> -- [VAR=value...] <binary> <args...>
-start() {
-  local name=$1 ports=() envs=() pid
-  shift
-  while [[ $1 != -- ]]; do ports+=("$1"); shift; done
-  shift
-  while [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do envs+=("$1"); shift; done
-  if pid="$(component_pid "$name")"; then
-    k8s_log "$name already running (pid $pid)"
-    return 0
-  fi
-  local port
-  for port in "${ports[@]}"; do
-    port_in_use "$port" && k8s_die "$name: port $port on this machine is taken by another process; pick another port (see --help)"
-  done
-  [[ -f $LOGS/$name.log ]] && mv -f "$LOGS/$name.log" "$LOGS/$name.log.1"
-  # setsid: own session, so signals to the caller's terminal or process group do not reach it.
-  # The subshell execs setsid, which execs the binary, so $! is the component's own pid.
-  (
-    for kv in "${envs[@]}"; do export "${kv?}"; done
-    exec setsid "$@"
-  ) </dev/null >"$LOGS/$name.log" 2>&1 &
-  echo "$! $1" >"$PIDS/$name.pid"
-  k8s_log "started $name (pid $!, log $LOGS/$name.log)"
-}
-
 stop() {
   local name=$1 pid
   pid="$(component_pid "$name")" || { rm -f "$PIDS/$name.pid"; return 0; }

@@ -64,3 +64,50 @@ k8s_bin_complete() {
   for b in "${K8S_BINARIES[@]}"; do [[ -x $1/$b ]] || return 1; done
   [[ -f $1/kwok-stages.yaml ]]
 }
+
+# ---------------------------------------------------------------- background components
+# Shared by control-plane.sh and node/cluster.sh; both set PIDS (pid files) and LOGS (log files) and
+# RUN (every component's command line names a path under it).
+
+# component_pid <name>: the pid of a running component (its pid file's process still runs the binary
+# it was started as, with arguments under $RUN), or fail.
+component_pid() {
+  local file="$PIDS/$1.pid" pid exe cmdline
+  [[ -f $file ]] || return 1
+  read -r pid exe <"$file" || return 1
+  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
+  cmdline="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ ${cmdline%%$'\n'*} == "$exe" && $cmdline == *"$RUN/"* ]] || return 1
+  echo "$pid"
+}
+
+port_in_use() { command -v ss >/dev/null && [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+
+# start <component> [port...] -- [VAR=value...] <binary> <args...>: in the background, in its own
+# session, logging to $LOGS/<component>.log; returns once the binary runs (not while the shell is still
+# on its way to exec it: a check in that instant would take it for dead).
+start() {
+  local name=$1 ports=() envs=() pid port deadline
+  shift
+  while [[ $1 != -- ]]; do ports+=("$1"); shift; done
+  shift
+  while [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do envs+=("$1"); shift; done
+  if pid="$(component_pid "$name")"; then
+    k8s_log "$name already running (pid $pid)"
+    return 0
+  fi
+  for port in "${ports[@]}"; do
+    port_in_use "$port" && k8s_die "$name: port $port on this machine is taken by another process; pick another port (see --help)"
+  done
+  [[ -f $LOGS/$name.log ]] && mv -f "$LOGS/$name.log" "$LOGS/$name.log.1"
+  # The subshell execs setsid, which execs the binary, so $! is the component's own pid.
+  (
+    for kv in "${envs[@]}"; do export "${kv?}"; done
+    exec setsid "$@"
+  ) </dev/null >"$LOGS/$name.log" 2>&1 &
+  pid=$!
+  echo "$pid $1" >"$PIDS/$name.pid"
+  deadline=$((SECONDS + 30))
+  until component_pid "$name" >/dev/null || [[ ! -e /proc/$pid ]] || ((SECONDS >= deadline)); do sleep 0.05; done
+  k8s_log "started $name (pid $pid, log $LOGS/$name.log)"
+}

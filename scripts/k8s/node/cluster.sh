@@ -57,29 +57,6 @@ ctr_k8s() { ctr --address "$CTRD_SOCK" --namespace k8s.io "$@"; }
 
 # ---------------------------------------------------------------- processes (as control-plane.sh)
 
-component_pid() {
-  local file="$PIDS/$1.pid" pid exe cmdline
-  [[ -f $file ]] || return 1
-  read -r pid exe <"$file" || return 1
-  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
-  cmdline="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ ${cmdline%%$'\n'*} == "$exe" && $cmdline == *"$RUN/"* ]] || return 1
-  echo "$pid"
-}
-
-start() {
-  local name=$1 pid
-  shift
-  if pid="$(component_pid "$name")"; then
-    k8s_log "$name already running (pid $pid)"
-    return 0
-  fi
-  [[ -f $LOGS/$name.log ]] && mv -f "$LOGS/$name.log" "$LOGS/$name.log.1"
-  (exec setsid "$@") </dev/null >"$LOGS/$name.log" 2>&1 &
-  echo "$! $1" >"$PIDS/$name.pid"
-  k8s_log "started $name (pid $!, log $LOGS/$name.log)"
-}
-
 # stop_wait <seconds> <name>: SIGTERM, then SIGKILL after the grace period.
 stop_wait() {
   local grace=$1 name=$2 pid deadline
@@ -294,6 +271,11 @@ spec:
     spec:
       serviceAccountName: coredns
       dnsPolicy: Default
+      # Port 53 as uid 65532: NET_BIND_SERVICE in a container's bounding set does not reach a non-root process
+      # (no ambient capabilities, no file capability on a binary copied FROM scratch), so let the pod's own
+      # network namespace treat 53 and up as unprivileged (a safe sysctl, namespaced).
+      securityContext:
+        sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "53"}]
       containers:
       - name: coredns
         image: $COREDNS_IMAGE
@@ -378,7 +360,7 @@ cmd_up() {
   write_configs
 
   # (Started by its full path: the pid file names the binary, checked against the process's argv[0].)
-  start containerd "$(command -v containerd)" --config "$RUN/containerd/config.toml"
+  start containerd -- "$(command -v containerd)" --config "$RUN/containerd/config.toml"
   until_ok "containerd" ctr_k8s version
   ctr_k8s images import --all-platforms "$NODE_BIN_DIR/images/pause.oci.tar" >/dev/null
   ctr_k8s images import --all-platforms "$NODE_BIN_DIR/images/coredns.oci.tar" >/dev/null
@@ -387,10 +369,10 @@ cmd_up() {
   cp_env "$K8S_SCRIPTS_DIR/control-plane.sh" up
   k8s_log "[$((SECONDS - start_time))s] control plane up"
 
-  start kubelet "$NODE_BIN_DIR/kubelet" --config "$RUN/kubelet/config.yaml" --kubeconfig "$CP/node.kubeconfig" \
+  start kubelet -- "$NODE_BIN_DIR/kubelet" --config "$RUN/kubelet/config.yaml" --kubeconfig "$CP/node.kubeconfig" \
     --root-dir "$RUN/kubelet/root" --cert-dir "$RUN/kubelet/pki" --hostname-override "$NODE" --node-ip "$NODE_IP" --v=1
-  start kube-proxy "$NODE_BIN_DIR/kube-proxy" --config "$RUN/kube-proxy/config.yaml" --v=1
-  start kube-router "$NODE_BIN_DIR/kube-router" --kubeconfig "$CP/admin.kubeconfig" --run-firewall=true \
+  start kube-proxy -- "$NODE_BIN_DIR/kube-proxy" --config "$RUN/kube-proxy/config.yaml" --v=1
+  start kube-router -- "$NODE_BIN_DIR/kube-router" --kubeconfig "$CP/admin.kubeconfig" --run-firewall=true \
     --run-router=false --run-service-proxy=false --enable-cni=false --enable-pod-egress=false --enable-ipv6=false \
     --hostname-override="$NODE" --health-port=0 --metrics-port=0 --service-cluster-ip-range="$SERVICE_CIDR"
   until_ok "node $NODE Ready" kubectl_admin wait --for=condition=Ready "node/$NODE" --timeout=2s
