@@ -65,11 +65,12 @@ test: build ## Run every test suite (the integration suite on a local broker it 
 	$(MAKE) test-k8s || status=1; \
 	$(MAKE) test-monitoring || status=1; \
 	$(MAKE) test-images || status=1; \
+	$(MAKE) test-soak || status=1; \
 	node_report=; \
 	if [ "$(K8S_NODE_TESTS)" = 1 ]; then $(MAKE) test-k8s-node || status=1; node_report=$(REPORTS)/k8s-node.json; fi; \
 	node scripts/test-summary.mjs $(REPORTS)/unit.json $(REPORTS)/dashboard.json $(REPORTS)/dashboard-web.json \
 	  $(REPORTS)/integration.json $(REPORTS)/security.json $(REPORTS)/e2e.json $(REPORTS)/k8s.json \
-	  $(REPORTS)/monitoring.json $(REPORTS)/images.json $$node_report || status=1; \
+	  $(REPORTS)/monitoring.json $(REPORTS)/images.json $(REPORTS)/soak.json $$node_report || status=1; \
 	exit $$status
 
 .PHONY: test-unit
@@ -197,6 +198,11 @@ bench-soak: build ## Soak: SOAK_MINUTES (30) at 2,000 events/s, a processor SIGK
 	@if scripts/kafka/kafka.sh status >/dev/null 2>&1; then :; else trap 'scripts/kafka/kafka.sh down' EXIT INT TERM; fi; \
 	scripts/kafka/kafka.sh up >&2; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) SOAK_MINUTES=$(SOAK_MINUTES) node services/processor/dist/bench-soak.js
+
+.PHONY: test-soak
+test-soak: build ## The 3-minute soak with the long one's checks (part of make test): nothing lost, RSS not growing, lag back within 30 s
+	@mkdir -p $(REPORTS)
+	$(MAKE) bench-soak SOAK_MINUTES=3 SOAK_REPORT=$(CURDIR)/$(REPORTS)/soak.json
 
 .PHONY: bench-poison
 bench-poison: build ## Poison at scale: 10 % invalid events in 10,000 events/s vs a clean run; every dead letter's reason checked (JSON lines)

@@ -125,9 +125,18 @@ host_net_up() {
   return 0
 }
 
+# write_if_changed <file> < content: a running kube-proxy exits when its config file changes, so a second
+# `up` must leave identical files untouched.
+write_if_changed() {
+  local file=$1 content
+  content="$(cat)"
+  [[ -f $file && "$(cat "$file")" == "$content" ]] && return 0
+  printf '%s\n' "$content" >"$file"
+}
+
 write_configs() {
   mkdir -p "$RUN/containerd" "$RUN/cni/net.d" "$RUN/cni/ipam" "$RUN/kubelet/manifests" "$RUN/kubelet/pod-logs" "$RUN/kube-proxy"
-  cat >"$RUN/containerd/config.toml" <<EOF
+  write_if_changed "$RUN/containerd/config.toml" <<EOF
 version = 2
 root = "$RUN/containerd/root"
 state = "$RUN/containerd/state"
@@ -155,7 +164,7 @@ state = "$RUN/containerd/state"
     bin_dir = "$NODE_BIN_DIR/cni"
     conf_dir = "$RUN/cni/net.d"
 EOF
-  cat >"$RUN/cni/net.d/10-scam-node.conflist" <<EOF
+  write_if_changed "$RUN/cni/net.d/10-scam-node.conflist" <<EOF
 {"cniVersion": "1.0.0", "name": "scam-node", "plugins": [
   {"type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$NODE_IP"}]],
@@ -163,7 +172,7 @@ EOF
   {"type": "portmap", "capabilities": {"portMappings": true}},
   {"type": "loopback"}]}
 EOF
-  cat >"$RUN/kubelet/config.yaml" <<EOF
+  write_if_changed "$RUN/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
@@ -196,7 +205,7 @@ serverTLSBootstrap: false
 makeIPTablesUtilChains: true
 podLogsDir: $RUN/kubelet/pod-logs
 EOF
-  cat >"$RUN/kube-proxy/config.yaml" <<EOF
+  write_if_changed "$RUN/kube-proxy/config.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
