@@ -111,8 +111,9 @@ export default defineConfig({
       },
       {
         // The chart on a real one-node cluster (scripts/k8s/node/cluster.sh: kubelet, containerd, kube-proxy,
-        // CoreDNS, kube-router's NetworkPolicy firewall) with the images from `make images` and a broker on the
-        // node's bridge address; the global setup starts and stops all of it. Needs root. Build first.
+        // CoreDNS, kube-router's NetworkPolicy firewall) with the images from `make images` and a broker in a pod
+        // (KAFKA_BROKERS: its pod IP, for the tests; the chart gets its Service); the global setup starts and stops
+        // all of it. Needs root. Build first.
         extends: true,
         test: {
           name: 'k8s-node',

@@ -13,6 +13,7 @@
 #   status    print whether the broker runs; exit 0 if it does, 1 if not
 #   topics    ensure the topics exist (the broker must be running)
 #   logs [-f] print the end of the server log (-f: follow it)
+#   jars      fetch the jars if needed and print the directory holding them (an image build copies them)
 #
 # Environment:
 #   KAFKA_PORT=9092, KAFKA_CONTROLLER_PORT=9093   used when the run dir is first formatted
@@ -550,6 +551,7 @@ main() {
     ;;
   clean) take_lock; cmd_clean ;;
   status) cmd_status ;;
+  jars) take_lock; fetch_jars; echo "$LIBS_DIR" ;;
   topics) cmd_topics ;;
   logs) cmd_logs "$@" ;;
   *) usage ;;

@@ -24,8 +24,9 @@ const PROCESSOR = `${RELEASE}-scam-detector-processor`;
 const DASHBOARD = `${RELEASE}-scam-detector-dashboard`;
 const MODEL = `${RELEASE}-scam-detector-model`;
 const TEST_POD = `${RELEASE}-scam-detector-test`;
-const brokers = process.env.KAFKA_BROKERS as string;
-const kafkaPort = brokers.split(':')[1] as string;
+/** The broker's Service name, what the chart is given (pods resolve it through CoreDNS). */
+const bootstrap = process.env.NODE_KAFKA_BOOTSTRAP as string;
+const kafkaPort = bootstrap.split(':')[1] as string;
 const INPUT = 'calls_raw';
 const OUTPUT = 'calls_scored';
 
@@ -207,7 +208,7 @@ describe('the chart on a real node', () => {
       '--set',
       'kafka.strimzi.enabled=false',
       '--set',
-      `kafka.external.bootstrapServers=${brokers}`,
+      `kafka.external.bootstrapServers=${bootstrap}`,
       '--set',
       `kafka.external.ports={${kafkaPort}}`,
       '--set',
@@ -428,7 +429,7 @@ describe('the chart on a real node', () => {
       '--set',
       'kafka.strimzi.enabled=false',
       '--set',
-      `kafka.external.bootstrapServers=${brokers}`,
+      `kafka.external.bootstrapServers=${bootstrap}`,
       '--set',
       'networkPolicy.apiServer.ports={443,6443}',
     ]);
