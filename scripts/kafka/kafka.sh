@@ -155,26 +155,14 @@ write_config() {
   esac
   cat >"$CONFIG" <<EOF
 $CONFIG_HEADER: single-node KRaft broker+controller for local runs and tests
-process.roles=broker,controller
-node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
-controller.listener.names=CONTROLLER
 listeners=$listeners
 advertised.listeners=$advertised
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=$protocols
 log.dirs=$DATA_DIR
-num.partitions=6
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
 EOF
+  grep -v '^#' "$SCRIPT_DIR/single-node.properties" >>"$CONFIG"
 }
 
 # --- the secured mode (KAFKA_SECURITY=sasl_ssl) -------------------------------------------------
@@ -219,10 +207,7 @@ write_secure_config() {
     umask 077
     cat >"$CONFIG" <<EOF
 $CONFIG_HEADER: single-node KRaft broker+controller, SASL_SSL + mutual TLS + ACLs (KAFKA_SECURITY=sasl_ssl)
-process.roles=broker,controller
-node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
-controller.listener.names=CONTROLLER
 listeners=SASL_SSL://127.0.0.1:$port,SSL://127.0.0.1:$tport,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=SASL_SSL://127.0.0.1:$port,SSL://127.0.0.1:$tport,CONTROLLER://127.0.0.1:$cport
 inter.broker.listener.name=SASL_SSL
@@ -240,17 +225,8 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:admin;User:ANONYMOUS
 log.dirs=$DATA_DIR
-num.partitions=6
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
 EOF
+  grep -v '^#' "$SCRIPT_DIR/single-node.properties" >>"$CONFIG"
   )
 }
 

@@ -27,8 +27,8 @@ fi
 
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 [[ -x $GO ]] || k8s_die "no Go toolchain found (set GO=/path/to/go); Go >= 1.26 is needed"
-command -v gcc >/dev/null || k8s_die "gcc is needed for the pause binary (apt-get install gcc libc6-dev)"
-command -v buildah >/dev/null || k8s_die "buildah is needed for the node images (scripts/k8s/node/host-deps.sh installs it)"
+command -v gcc >/dev/null || k8s_die "gcc is needed for the pause binary (apt-get install gcc libc6-dev; cluster.sh up installs them)"
+command -v buildah >/dev/null || k8s_die "buildah is needed for the node images (scripts/k8s/node/cluster.sh up installs it)"
 
 export GOMODCACHE="${GOMODCACHE:-$CACHE_ROOT/go/mod}"
 export GOCACHE="${GOCACHE:-$CACHE_ROOT/go/build}"

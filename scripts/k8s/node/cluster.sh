@@ -89,6 +89,9 @@ host_deps() {
     socat:socat buildah:buildah gcc:gcc; do
     command -v "${cmd%%:*}" >/dev/null || missing+=("${cmd#*:}")
   done
+  # gcc -static (the pause binary) needs the C library's headers and static archive; without recommends,
+  # Debian's gcc does not bring them.
+  [[ -f /usr/include/stdio.h ]] || missing+=(libc6-dev)
   ((${#missing[@]})) || return 0
   k8s_log "installing with apt-get: ${missing[*]}"
   apt-get update -qq
