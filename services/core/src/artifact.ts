@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
-import { canonicalJson } from './canonical-json.js';
+import { contentVersion, failArtifact, openArtifact, sealArtifact } from './artifact-envelope.js';
 import { ErrorCodes, ModelArtifactError } from './errors.js';
 import { FEATURE_COUNT, FEATURE_NAMES, HOURS } from './features.js';
 import type { Model } from './model.js';
@@ -45,10 +44,6 @@ const artifactSchema = z.strictObject({
 type Artifact = z.infer<typeof artifactSchema>;
 
 type ArtifactContent = Omit<Artifact, 'model_version' | 'created_at'>;
-
-function contentHash(content: ArtifactContent): string {
-  return `knn-${createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 16)}`;
-}
 
 /**
  * The order points are stored in. Models are built from points in this order, so a model read back from its
@@ -133,78 +128,26 @@ export function encodeModel(model: Omit<Model, 'version'>): { json: string; vers
     training: model.training,
     evaluation: model.evaluation,
   };
-  const { format, format_version, ...rest } = content;
-  const version = contentHash(content);
-  return {
-    json: JSON.stringify({
-      format,
-      format_version,
-      model_version: version,
-      created_at: model.createdAt,
-      ...rest,
-    }),
-    version,
-  };
+  return sealArtifact(content, model.createdAt);
 }
 
 /** Recomputes model_version after editing a parsed artifact (for tools and tests that build variants). */
 export function resealArtifact(artifact: Record<string, unknown>): Record<string, unknown> {
   const { model_version: _version, created_at, ...content } = artifact;
-  return { ...artifact, created_at, model_version: contentHash(content as ArtifactContent) };
-}
-
-function fail(code: keyof typeof ErrorCodes, message: string, cause?: unknown): never {
-  throw new ModelArtifactError(ErrorCodes[code], message, cause === undefined ? undefined : { cause });
+  return { ...artifact, created_at, model_version: contentVersion(content) };
 }
 
 /** Parses and fully validates a model file. Throws ModelArtifactError naming what is wrong. */
 export function decodeModel(text: string): Model {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    fail(
-      'MODEL_NOT_JSON',
-      `model is not valid JSON (truncated or not a model file): ${(cause as Error).message}`,
-      cause,
-    );
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    fail('MODEL_WRONG_FORMAT', 'model must be a JSON object');
-  }
-  const header = parsed as Record<string, unknown>;
-  if (header.format !== ARTIFACT_FORMAT) {
-    fail(
-      'MODEL_WRONG_FORMAT',
-      `model "format" is ${JSON.stringify(header.format)}, expected "${ARTIFACT_FORMAT}"${
-        header.format === 'scam-detector/behaviour-knn-model'
-          ? ' (this is a behavioural model: it scores per-caller features, which this reader does not compute; read it with decodeAnyModel)'
-          : ''
-      }`,
-    );
-  }
-  if (header.format_version !== ARTIFACT_FORMAT_VERSION) {
-    fail(
-      'MODEL_UNSUPPORTED_VERSION',
-      `model format_version ${JSON.stringify(header.format_version)} is not supported; this build reads version ${ARTIFACT_FORMAT_VERSION}`,
-    );
-  }
-  const result = artifactSchema.safeParse(parsed);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
-    fail('MODEL_SCHEMA', `model fields are invalid: ${problems.join('; ')}`);
-  }
-  const { model_version: _version, created_at: _created, ...content } = result.data;
-  const artifact = result.data;
-  const expected = contentHash(content);
-  if (expected !== artifact.model_version) {
-    fail(
-      'MODEL_HASH_MISMATCH',
-      `model content does not match its model_version ${artifact.model_version} (content hashes to ${expected}): the file was modified or corrupted`,
-    );
-  }
+  const artifact = openArtifact(text, {
+    format: ARTIFACT_FORMAT,
+    formatVersion: ARTIFACT_FORMAT_VERSION,
+    schema: artifactSchema,
+    wrongFormatHint: (format) =>
+      format === 'scam-detector/behaviour-knn-model'
+        ? ' (this is a behavioural model: it scores per-caller features, which this reader does not compute; read it with decodeAnyModel)'
+        : '',
+  });
   const points = decodePoints(artifact.points.data, artifact.points.count);
   checkConsistency(artifact, points);
   return {
@@ -260,5 +203,6 @@ function checkConsistency(artifact: Artifact, points: TrainingSet): void {
     const row = badRow(test);
     if (row >= 0) problems.push(`training point ${row} has ${what}`);
   }
-  if (problems.length > 0) fail('MODEL_INCONSISTENT', `model is inconsistent: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    failArtifact('MODEL_INCONSISTENT', `model is inconsistent: ${problems.join('; ')}`);
 }

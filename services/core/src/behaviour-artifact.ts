@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
 import { ARTIFACT_FORMAT, decodeModel } from './artifact.js';
+import { failArtifact, openArtifact, sealArtifact } from './artifact-envelope.js';
 import {
   BEHAVIOUR_FEATURE_SET,
   BEHAVIOUR_MODEL_FORMAT,
@@ -14,7 +14,6 @@ import {
 } from './behaviour-model.js';
 import { BEHAVIOUR_FEATURES, BEHAVIOUR_FEATURES_VERSION } from './caller-state.js';
 import { canonicalJson } from './canonical-json.js';
-import { ErrorCodes, ModelArtifactError } from './errors.js';
 import type { Model } from './model.js';
 
 /**
@@ -60,13 +59,6 @@ const schema = z.strictObject({
 type Artifact = z.infer<typeof schema>;
 type Content = Omit<Artifact, 'model_version' | 'created_at'>;
 
-const hashOf = (content: Content): string =>
-  `knn-${createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 16)}`;
-
-function fail(code: keyof typeof ErrorCodes, message: string, cause?: unknown): never {
-  throw new ModelArtifactError(ErrorCodes[code], message, cause === undefined ? undefined : { cause });
-}
-
 const ROW_BYTES = CODE_WIDTH + 8;
 
 function encodeCells(cells: Cells): string {
@@ -87,10 +79,14 @@ function decodeCells(data: string, count: number): Cells {
   try {
     raw = inflateRawSync(Buffer.from(data, 'base64'), { maxOutputLength: count * ROW_BYTES + 1 });
   } catch (cause) {
-    fail('MODEL_CORRUPT_POINTS', 'model cells cannot be decompressed (corrupted or truncated data)', cause);
+    failArtifact(
+      'MODEL_CORRUPT_POINTS',
+      'model cells cannot be decompressed (corrupted or truncated data)',
+      cause,
+    );
   }
   if (raw.length !== count * ROW_BYTES) {
-    fail(
+    failArtifact(
       'MODEL_CORRUPT_POINTS',
       `model cells hold ${Math.floor(raw.length / ROW_BYTES)} cells' worth of bytes, but cells.count says ${count}`,
     );
@@ -146,57 +142,16 @@ export function encodeBehaviourModel(model: Omit<BehaviourModel, 'version' | 'ki
     training: model.training,
     evaluation: model.evaluation,
   };
-  const version = hashOf(content);
-  const { format, format_version, ...rest } = content;
-  return {
-    json: JSON.stringify({
-      format,
-      format_version,
-      model_version: version,
-      created_at: model.createdAt,
-      ...rest,
-    }),
-    version,
-  };
+  return sealArtifact(content, model.createdAt);
 }
 
 /** Parses and fully validates a behavioural model file. Throws ModelArtifactError naming what is wrong. */
 export function decodeBehaviourModel(text: string): BehaviourModel {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    fail('MODEL_NOT_JSON', `model is not valid JSON: ${(cause as Error).message}`, cause);
-  }
-  const header = (parsed ?? {}) as Record<string, unknown>;
-  if (header.format !== BEHAVIOUR_MODEL_FORMAT) {
-    fail(
-      'MODEL_WRONG_FORMAT',
-      `model "format" is ${JSON.stringify(header.format)}, expected "${BEHAVIOUR_MODEL_FORMAT}"`,
-    );
-  }
-  if (header.format_version !== BEHAVIOUR_ARTIFACT_VERSION) {
-    fail(
-      'MODEL_UNSUPPORTED_VERSION',
-      `model format_version ${JSON.stringify(header.format_version)} is not supported; this build reads version ${BEHAVIOUR_ARTIFACT_VERSION}`,
-    );
-  }
-  const result = schema.safeParse(parsed);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
-    fail('MODEL_SCHEMA', `model fields are invalid: ${problems.join('; ')}`);
-  }
-  const artifact = result.data;
-  const { model_version: _v, created_at: _c, ...content } = artifact;
-  const expected = hashOf(content);
-  if (expected !== artifact.model_version) {
-    fail(
-      'MODEL_HASH_MISMATCH',
-      `model content does not match its model_version ${artifact.model_version} (content hashes to ${expected}): the file was modified or corrupted`,
-    );
-  }
+  const artifact = openArtifact(text, {
+    format: BEHAVIOUR_MODEL_FORMAT,
+    formatVersion: BEHAVIOUR_ARTIFACT_VERSION,
+    schema,
+  });
   const problems: string[] = [];
   const set = artifact.feature_set;
   if (set.name !== BEHAVIOUR_FEATURE_SET || set.version !== BEHAVIOUR_FEATURES_VERSION) {
@@ -227,14 +182,15 @@ export function decodeBehaviourModel(text: string): BehaviourModel {
       `params.k is ${artifact.params.k} but there are only ${artifact.cells.points} training points`,
     );
   }
-  if (problems.length > 0) fail('MODEL_INCONSISTENT', `model is inconsistent: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    failArtifact('MODEL_INCONSISTENT', `model is inconsistent: ${problems.join('; ')}`);
   const cells = decodeCells(artifact.cells.data, artifact.cells.count);
   let points = 0;
   for (let i = 0; i < cells.legit.length; i++) {
     points += (cells.legit[i] as number) + (cells.scam[i] as number);
   }
   if (points !== artifact.cells.points) {
-    fail(
+    failArtifact(
       'MODEL_INCONSISTENT',
       `model is inconsistent: cells hold ${points} points, cells.points says ${artifact.cells.points}`,
     );
@@ -268,7 +224,7 @@ export function decodeAnyModel(text: string): AnyModel {
   try {
     format = (JSON.parse(text) as Record<string, unknown> | null)?.format;
   } catch (cause) {
-    fail(
+    failArtifact(
       'MODEL_NOT_JSON',
       `model is not valid JSON (truncated or not a model file): ${(cause as Error).message}`,
       cause,
@@ -276,7 +232,7 @@ export function decodeAnyModel(text: string): AnyModel {
   }
   if (format === BEHAVIOUR_MODEL_FORMAT) return { kind: 'behaviour', model: decodeBehaviourModel(text) };
   if (format === ARTIFACT_FORMAT) return { kind: 'prototype', model: decodeModel(text) };
-  return fail(
+  return failArtifact(
     'MODEL_WRONG_FORMAT',
     `model "format" is ${JSON.stringify(format)}, expected "${BEHAVIOUR_MODEL_FORMAT}" or "${ARTIFACT_FORMAT}"`,
   );
