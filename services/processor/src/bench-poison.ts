@@ -11,24 +11,16 @@
  * Target: poisoned valid throughput >= 80 % of the clean run's; no dead letter missing or with a wrong reason.
  * Environment: KAFKA_BROKERS, MODEL_PATH, RATE (10000), EVENTS (200000), POISON_SHARE (0.1).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  callEvent,
-  callerPopulation,
-  createLogger,
-  createRandom,
-  generateCall,
-  TRUTH_HEADER,
-} from '@scam-detector/core';
+import { createLogger, createRandom, TRUTH_HEADER } from '@scam-detector/core';
 import {
   createKafkajsTransport,
   createTopics,
   deleteTopicsAndGroups,
   type ProducedRecord,
 } from '@scam-detector/transport';
+import { benchCalls, benchOutput, benchTopics, startBenchProcessor } from './bench-harness.js';
 
 const env = process.env;
 const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -38,9 +30,7 @@ const events = Number(env.EVENTS ?? 200_000);
 const poisonShare = Number(env.POISON_SHARE ?? 0.1);
 const EXPECTED = 'bench_expected_reason';
 const REASON_HEADER = '__connect.errors.exception.class.name';
-const log = (message: string) => process.stderr.write(`bench-poison: ${message}\n`);
-const emit = (name: string, value: number, unit: string) =>
-  process.stdout.write(`${JSON.stringify({ name, value: Number(value.toFixed(3)), unit })}\n`);
+const { log, emit } = benchOutput('bench-poison');
 
 /** Seven ways to be invalid, each with the reason code the shared validator gives it. */
 const POISONS: { reason: string; make: (valid: Record<string, unknown>) => string }[] = [
@@ -60,52 +50,18 @@ const transport = createKafkajsTransport({
 });
 const cleanup: (() => Promise<unknown>)[] = [];
 
-function startProcessor(topics: Record<'input' | 'output' | 'dlq', string>, group: string) {
-  let port = 0;
-  const child: ChildProcess = spawn(process.execPath, [resolve(import.meta.dirname, 'main.js')], {
-    env: {
-      ...env,
-      LOG_LEVEL: 'info',
-      INPUT_TOPIC: topics.input,
-      OUTPUT_TOPIC: topics.output,
-      DLQ_TOPIC: topics.dlq,
-      CONSUMER_GROUP: group,
-      MODEL_PATH: modelPath,
-      HTTP_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (line.includes('"processor started"')) port = JSON.parse(line).port;
-    }
-  });
-  const metric = async (name: string): Promise<number> => {
-    if (port === 0) return -1;
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return text
-      .split('\n')
-      .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-  };
-  return { child, metric };
-}
-
 async function run(label: string, share: number) {
-  const id = randomBytes(4).toString('hex');
-  const topics = { input: `poison-raw-${id}`, output: `poison-scored-${id}`, dlq: `poison-dlq-${id}` };
-  const group = `poison-processor-${id}`;
+  const { id, topics, group } = benchTopics('poison');
   const dlqGroup = `poison-dlq-reader-${id}`;
   await createTopics(brokers, Object.values(topics), 6);
   cleanup.push(() => deleteTopicsAndGroups(brokers, Object.values(topics), [group, dlqGroup]));
 
   const random = createRandom(label === 'clean' ? 1 : 2);
-  const callers = callerPopulation(createRandom(7), 5000);
+  const nextCall = benchCalls(random);
   let invalid = 0;
   const make = (nowMs: number): ProducedRecord => {
-    const call = generateCall(random);
-    const caller = callers[random.int(0, callers.length - 1)] as string;
-    const valid = callEvent(call, caller, nowMs) as unknown as Record<string, unknown>;
+    const { caller, event, label: truth } = nextCall(nowMs);
+    const valid = event as unknown as Record<string, unknown>;
     if (random.next() < share) {
       const poison = POISONS[invalid++ % POISONS.length] as (typeof POISONS)[number];
       return {
@@ -119,7 +75,7 @@ async function run(label: string, share: number) {
       topic: topics.input,
       key: caller,
       value: JSON.stringify(valid),
-      headers: { [TRUTH_HEADER]: String(call.label) },
+      headers: { [TRUTH_HEADER]: String(truth) },
     };
   };
 
@@ -134,7 +90,7 @@ async function run(label: string, share: number) {
     return [];
   });
 
-  const processor = startProcessor(topics, group);
+  const processor = startBenchProcessor({ topics, group, modelPath });
   for (;;) {
     if ((await processor.metric('processor_assigned_partitions').catch(() => 0)) > 0) break;
     await sleep(50);

@@ -8,11 +8,8 @@
  * On the secured broker every client logs in as its super user `admin`: the authorizer still runs on every
  * request, the ACL grants themselves are the security suite's business.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { callEvent, callerPopulation, createLogger, createRandom, generateCall } from '@scam-detector/core';
+import { createLogger, createRandom } from '@scam-detector/core';
 import {
   createKafkajsTransport,
   type KafkaSecurity,
@@ -21,14 +18,13 @@ import {
   readKafkaSecurity,
 } from '@scam-detector/transport';
 import { Kafka, logLevel } from 'kafkajs';
+import { benchCalls, benchOutput, benchTopics, startBenchProcessor } from './bench-harness.js';
 
 const env = process.env;
 const modelPath = resolve(env.MODEL_PATH ?? 'models/model.json');
 const drainEvents = Number(env.DRAIN_EVENTS ?? 100_000);
 const secureHome = resolve(env.KAFKA_SECURE_HOME ?? '.cache/kafka/run-secure');
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const emit = (name: string, value: number, unit: string) =>
-  process.stdout.write(`${JSON.stringify({ name, value: Number(value.toFixed(3)), unit })}\n`);
+const { log, emit } = benchOutput('bench');
 
 interface Mode {
   name: 'plaintext' | 'sasl_ssl';
@@ -63,9 +59,7 @@ const modes: Mode[] = [
 ];
 
 async function drain(mode: Mode): Promise<void> {
-  const id = randomBytes(4).toString('hex');
-  const topics = { input: `bench-raw-${id}`, output: `bench-scored-${id}`, dlq: `bench-dlq-${id}` };
-  const group = `bench-processor-${id}`;
+  const { topics, group } = benchTopics('bench');
   const admin = new Kafka({
     clientId: 'bench-admin',
     brokers: mode.brokers,
@@ -83,9 +77,8 @@ async function drain(mode: Mode): Promise<void> {
     logger: createLogger('bench', 'silent'),
     security: mode.security,
   });
-  const random = createRandom(2026);
-  const callers = callerPopulation(createRandom(7), 5000);
-  let child: ReturnType<typeof spawn> | undefined;
+  const nextCall = benchCalls(createRandom(2026));
+  let processor: ReturnType<typeof startBenchProcessor> | undefined;
   try {
     const producer = await transport.producer();
     log(`${mode.name}: preloading ${drainEvents} events`);
@@ -93,57 +86,18 @@ async function drain(mode: Mode): Promise<void> {
       const now = Date.now();
       await producer.send(
         Array.from({ length: Math.min(10_000, drainEvents - sent) }, (): ProducedRecord => {
-          const caller = callers[random.int(0, callers.length - 1)] as string;
-          return {
-            topic: topics.input,
-            key: caller,
-            value: JSON.stringify(callEvent(generateCall(random), caller, now)),
-          };
+          const { caller, event } = nextCall(now);
+          return { topic: topics.input, key: caller, value: JSON.stringify(event) };
         }),
       );
     }
     await producer.close();
 
-    let port = 0;
-    child = spawn(process.execPath, [resolve(import.meta.dirname, 'main.js')], {
-      env: {
-        ...env,
-        ...mode.processorEnv,
-        KAFKA_BROKERS: mode.brokers.join(','),
-        LOG_LEVEL: 'info',
-        INPUT_TOPIC: topics.input,
-        OUTPUT_TOPIC: topics.output,
-        DLQ_TOPIC: topics.dlq,
-        CONSUMER_GROUP: group,
-        MODEL_PATH: modelPath,
-        HTTP_PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (line.includes('"processor started"')) port = JSON.parse(line).port;
-      }
-    });
-    const metrics = async (): Promise<Map<string, number>> => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const values = new Map<string, number>();
-      for (const line of text.split('\n')) {
-        if (line.startsWith('#') || line.length === 0) continue;
-        const at = line.lastIndexOf(' ');
-        values.set(line.slice(0, at), Number(line.slice(at + 1)));
-      }
-      return values;
-    };
-    const poll = async (condition: (m: Map<string, number>) => boolean, everyMs: number) => {
-      for (;;) {
-        if (port !== 0) {
-          const m = await metrics().catch(() => undefined);
-          if (m && condition(m)) return m;
-        }
-        await sleep(everyMs);
-      }
-    };
+    processor = startBenchProcessor(
+      { topics, group, modelPath },
+      { ...mode.processorEnv, KAFKA_BROKERS: mode.brokers.join(',') },
+    );
+    const { poll } = processor;
     const ready = await poll((m) => (m.get('processor_assigned_partitions') ?? 0) > 0, 20);
     const began = performance.now();
     const end = await poll((m) => (m.get('processor_events_scored_total') ?? 0) >= drainEvents, 50);
@@ -155,7 +109,7 @@ async function drain(mode: Mode): Promise<void> {
     );
     emit(`drain_cpu_per_event_${mode.name}`, ((cpu(end) - cpu(ready)) * 1e6) / drainEvents, 'µs/event');
   } finally {
-    child?.kill('SIGTERM');
+    processor?.child.kill('SIGTERM');
     await transport.close();
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.deleteGroups([group]).catch(() => undefined);

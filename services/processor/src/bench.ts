@@ -8,24 +8,16 @@
  * 3. The processor's resident memory when it became ready, after the drain, and at the end.
  * Environment: KAFKA_BROKERS, MODEL_PATH, DRAIN_EVENTS (200000), LATENCY_RATE (1000), LATENCY_SECONDS (60).
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  callEvent,
-  callerPopulation,
-  createLogger,
-  createRandom,
-  generateCall,
-  TRUTH_HEADER,
-} from '@scam-detector/core';
+import { createLogger, createRandom, TRUTH_HEADER } from '@scam-detector/core';
 import {
   createKafkajsTransport,
   createTopics,
   deleteTopicsAndGroups,
   type ProducedRecord,
 } from '@scam-detector/transport';
+import { benchCalls, benchOutput, benchTopics, startBenchProcessor } from './bench-harness.js';
 
 const env = process.env;
 const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -33,13 +25,8 @@ const modelPath = resolve(env.MODEL_PATH ?? 'models/model.json');
 const drainEvents = Number(env.DRAIN_EVENTS ?? 200_000);
 const latencyRate = Number(env.LATENCY_RATE ?? 1000);
 const latencySeconds = Number(env.LATENCY_SECONDS ?? 60);
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const emit = (name: string, value: number, unit: string) =>
-  process.stdout.write(`${JSON.stringify({ name, value: Number(value.toFixed(3)), unit })}\n`);
-
-const id = randomBytes(4).toString('hex');
-const topics = { input: `bench-raw-${id}`, output: `bench-scored-${id}`, dlq: `bench-dlq-${id}` };
-const group = `bench-processor-${id}`;
+const { log, emit } = benchOutput('bench');
+const { id, topics, group } = benchTopics('bench');
 const readerGroup = `bench-reader-${id}`;
 await createTopics(brokers, Object.values(topics), 6);
 
@@ -50,16 +37,18 @@ const transport = createKafkajsTransport({
   // Like the processor: commits off the reader's path, so the measured latency is the pipeline's.
   commitIntervalMs: 500,
 });
-const random = createRandom(2026);
-const callers = callerPopulation(createRandom(7), 5000);
+const nextCall = benchCalls(createRandom(2026));
 const event = (nowMs: number): ProducedRecord => {
-  const call = generateCall(random);
-  const caller = callers[random.int(0, callers.length - 1)] as string;
-  const value = JSON.stringify(callEvent(call, caller, nowMs));
-  return { topic: topics.input, key: caller, value, headers: { [TRUTH_HEADER]: String(call.label) } };
+  const { caller, event, label } = nextCall(nowMs);
+  return {
+    topic: topics.input,
+    key: caller,
+    value: JSON.stringify(event),
+    headers: { [TRUTH_HEADER]: String(label) },
+  };
 };
 
-let child: ReturnType<typeof spawn> | undefined;
+let processor: ReturnType<typeof startBenchProcessor> | undefined;
 try {
   // 1. Preload.
   const producer = await transport.producer();
@@ -89,47 +78,8 @@ try {
   );
 
   // 2. Start one processor on the preloaded topic.
-  let port = 0;
-  child = spawn(process.execPath, [resolve(import.meta.dirname, 'main.js')], {
-    env: {
-      ...env,
-      LOG_LEVEL: 'info',
-      INPUT_TOPIC: topics.input,
-      OUTPUT_TOPIC: topics.output,
-      DLQ_TOPIC: topics.dlq,
-      CONSUMER_GROUP: group,
-      MODEL_PATH: modelPath,
-      HTTP_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (line.includes('"processor started"')) port = JSON.parse(line).port;
-    }
-  });
-  const metrics = async (): Promise<Map<string, number>> => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const values = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      if (line.startsWith('#') || line.length === 0) continue;
-      const at = line.lastIndexOf(' ');
-      values.set(line.slice(0, at), Number(line.slice(at + 1)));
-    }
-    return values;
-  };
-  const poll = async (
-    condition: (m: Map<string, number>) => boolean,
-    everyMs: number,
-  ): Promise<Map<string, number>> => {
-    for (;;) {
-      if (port !== 0) {
-        const m = await metrics().catch(() => undefined);
-        if (m && condition(m)) return m;
-      }
-      await sleep(everyMs);
-    }
-  };
+  processor = startBenchProcessor({ topics, group, modelPath });
+  const { poll } = processor;
 
   const ready = await poll((m) => (m.get('processor_assigned_partitions') ?? 0) > 0, 20);
   const began = performance.now();
@@ -180,13 +130,12 @@ try {
   emit('latency_p95', pct(95), 'ms');
   emit('latency_p99', pct(99), 'ms');
   emit('latency_max', sorted.at(-1) ?? Number.NaN, 'ms');
-  const last = await metrics();
-  emit('processor_rss_end', rss(last), 'MiB');
+  emit('processor_rss_end', rss(await processor.poll(() => true, 50)), 'MiB');
 
   await reader.stop();
   await producer.close();
 } finally {
-  child?.kill('SIGTERM');
+  processor?.child.kill('SIGTERM');
   await transport.close();
   await deleteTopicsAndGroups(brokers, Object.values(topics), [group, readerGroup]).catch(() => undefined);
 }
