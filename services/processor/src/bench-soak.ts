@@ -163,8 +163,10 @@ const lag = async (): Promise<number> => {
 
 // --- the run -----------------------------------------------------------------------------------------------
 began = performance.now();
+// The rate-paced profile (the world profile is paced by its simulated clock and ignores --rate).
 start('producer', 'services/producer/dist/main.js', ['--rate', String(rate), '--seed', '11'], {
   HTTP_PORT: '0',
+  PRODUCER_PROFILE: 'default',
 });
 log(
   `${minutes} min at ${rate} events/s; processor_a killed every ${killEveryS} s; broker restart at ${Math.round(restartAtS)} s`,
@@ -251,6 +253,7 @@ for (let previous = -1; performance.now() < drainDeadline; ) {
 const lost = [...inputs].filter((key) => !results.has(key)).length;
 const duplicates = resultCount - results.size;
 emit('events_sent', inputs.size, 'events');
+emit('input_rate', inputs.size / durationS, 'events/s');
 emit('events_lost', lost, 'events');
 emit('events_duplicated', duplicates, 'events');
 checks += 3; // nothing lost; the broker restart worked; no service exited by itself

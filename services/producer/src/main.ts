@@ -86,6 +86,14 @@ const opts = program.opts<{
 }>();
 
 const logger = createLogger('producer', config.LOG_LEVEL);
+if (opts.profile === 'world' && program.getOptionValueSource('rate') === 'cli') {
+  // Said once, at start: a rate asked of the world profile on the command line would otherwise silently not be the
+  // rate produced (PRODUCER_RATE alone is not warned about: the chart sets it whatever the profile).
+  logger.warn(
+    { rate: opts.rate, speedup: opts.speedup },
+    'the world profile ignores --rate: it is paced by its simulated clock (--speedup); use --profile default for a fixed rate',
+  );
+}
 const transport = createKafkajsTransport({
   brokers: config.KAFKA_BROKERS,
   clientId: 'scam-detector-producer',
