@@ -44,23 +44,13 @@ if ! [[ $go_version =~ ^go1\.([0-9]+) ]] || ((BASH_REMATCH[1] < 26)); then
   k8s_die "$GO is $go_version; Go >= 1.26 is needed"
 fi
 
-export GOMODCACHE="${GOMODCACHE:-$CACHE_ROOT/go/mod}"
-export GOCACHE="${GOCACHE:-$CACHE_ROOT/go/build}"
+k8s_go_env
 # -mod=readonly: build exactly what the committed go.mod/go.sum say, never rewrite them.
 export GOFLAGS="-mod=readonly -buildvcs=false"
-export GOTOOLCHAIN=local CGO_ENABLED=0
 nice_cmd=(nice -n "${K8S_BUILD_NICE:-10}")
 
-mkdir -p "$K8S_CACHE_DIR" "$GOMODCACHE" "$GOCACHE"
-exec 9>"$K8S_CACHE_DIR/.build.lock"
-if ! flock -n 9; then
-  k8s_log "another build holds $K8S_CACHE_DIR/.build.lock; waiting for it"
-  flock 9
-  if [[ $force == 0 ]] && k8s_bin_complete "$K8S_BIN_DIR"; then
-    k8s_log "tools built meanwhile: $K8S_BIN_DIR"
-    exit 0
-  fi
-fi
+built_meanwhile() { [[ $force == 0 ]] && k8s_bin_complete "$K8S_BIN_DIR"; }
+k8s_build_lock "$K8S_CACHE_DIR/.build.lock" "tools ($K8S_BIN_DIR)" built_meanwhile
 
 tmp="$K8S_BIN_DIR.tmp"
 rm -rf "$tmp"

@@ -111,3 +111,29 @@ start() {
   until component_pid "$name" >/dev/null || [[ ! -e /proc/$pid ]] || ((SECONDS >= deadline)); do sleep 0.05; done
   k8s_log "started $name (pid $pid, log $LOGS/$name.log)"
 }
+
+# ---------------------------------------------------------------- builds
+
+# k8s_go_env: the Go caches under .cache/go (a cold machine fills the place a warm one reads), the local
+# toolchain only, static binaries; makes the directories.
+k8s_go_env() {
+  export GOMODCACHE="${GOMODCACHE:-$CACHE_ROOT/go/mod}"
+  export GOCACHE="${GOCACHE:-$CACHE_ROOT/go/build}"
+  export GOTOOLCHAIN=local CGO_ENABLED=0
+  mkdir -p "$K8S_CACHE_DIR" "$GOMODCACHE" "$GOCACHE"
+}
+
+# k8s_build_lock <lock file> <what> <done-check...>: holds the lock on fd 9 for the rest of the script;
+# when another build held it, waits, and exits 0 if <done-check> then says that build made <what>.
+k8s_build_lock() {
+  local lock=$1 what=$2
+  shift 2
+  exec 9>"$lock"
+  flock -n 9 && return 0
+  k8s_log "another build holds $lock; waiting for it"
+  flock 9
+  if "$@"; then
+    k8s_log "$what built meanwhile"
+    exit 0
+  fi
+}

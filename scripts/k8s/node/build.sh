@@ -30,18 +30,9 @@ GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 command -v gcc >/dev/null || k8s_die "gcc is needed for the pause binary (apt-get install gcc libc6-dev; cluster.sh up installs them)"
 command -v buildah >/dev/null || k8s_die "buildah is needed for the node images (scripts/k8s/node/cluster.sh up installs it)"
 
-export GOMODCACHE="${GOMODCACHE:-$CACHE_ROOT/go/mod}"
-export GOCACHE="${GOCACHE:-$CACHE_ROOT/go/build}"
-export GOTOOLCHAIN=local CGO_ENABLED=0
+k8s_go_env
 nice_cmd=(nice -n "${K8S_BUILD_NICE:-19}")
-
-mkdir -p "$K8S_CACHE_DIR" "$GOMODCACHE" "$GOCACHE"
-exec 9>"$K8S_CACHE_DIR/.node-build.lock"
-if ! flock -n 9; then
-  k8s_log "another build holds $K8S_CACHE_DIR/.node-build.lock; waiting for it"
-  flock 9
-  node_bin_complete "$NODE_BIN_DIR" && { k8s_log "node binaries built meanwhile: $NODE_BIN_DIR"; exit 0; }
-fi
+k8s_build_lock "$K8S_CACHE_DIR/.node-build.lock" "node binaries ($NODE_BIN_DIR)" node_bin_complete "$NODE_BIN_DIR"
 
 tmp="$NODE_BIN_DIR.tmp"
 rm -rf "$tmp"
@@ -96,21 +87,21 @@ timed "pause $PAUSE_VERSION" pause_build
 
 # Images FROM scratch in a private store (vfs, no RUN steps: no runtime needed), exported as OCI
 # archives under the names the node uses.
+# scratch_image <binary> <image> <uid:gid> <archive>: the binary alone FROM scratch as its entrypoint.
+scratch_image() {
+  local c
+  c=$("${B[@]}" from scratch)
+  "${B[@]}" copy "$c" "$tmp/$1" "/$1" >/dev/null
+  "${B[@]}" config --entrypoint "[\"/$1\"]" --user "$3" "$c"
+  "${B[@]}" commit -q "$c" "$2" >/dev/null
+  "${B[@]}" rm "$c" >/dev/null
+  "${B[@]}" push -q "$2" "oci-archive:$tmp/images/$4:$2"
+}
 images_build() {
-  local store="$tmp/.buildah" c
-  local B=(buildah --root "$store/root" --runroot "$store/run" --storage-driver vfs)
-  c=$("${B[@]}" from scratch)
-  "${B[@]}" copy "$c" "$tmp/pause" /pause >/dev/null
-  "${B[@]}" config --entrypoint '["/pause"]' --user 65535:65535 "$c"
-  "${B[@]}" commit -q "$c" "$PAUSE_IMAGE" >/dev/null
-  "${B[@]}" rm "$c" >/dev/null
-  "${B[@]}" push -q "$PAUSE_IMAGE" "oci-archive:$tmp/images/pause.oci.tar:$PAUSE_IMAGE"
-  c=$("${B[@]}" from scratch)
-  "${B[@]}" copy "$c" "$tmp/coredns" /coredns >/dev/null
-  "${B[@]}" config --entrypoint '["/coredns"]' --user 65532:65532 "$c"
-  "${B[@]}" commit -q "$c" "$COREDNS_IMAGE" >/dev/null
-  "${B[@]}" rm "$c" >/dev/null
-  "${B[@]}" push -q "$COREDNS_IMAGE" "oci-archive:$tmp/images/coredns.oci.tar:$COREDNS_IMAGE"
+  local store="$tmp/.buildah"
+  B=(buildah --root "$store/root" --runroot "$store/run" --storage-driver vfs)
+  scratch_image pause "$PAUSE_IMAGE" 65535:65535 pause.oci.tar
+  scratch_image coredns "$COREDNS_IMAGE" 65532:65532 coredns.oci.tar
   chmod -R u+w "$store" && rm -rf "$store"
 }
 timed "images" images_build
