@@ -12,7 +12,16 @@ import {
   testEvents,
   testTransport,
 } from '../../services/processor/test/integration/harness.js';
-import { CHART, eventually, kubectlJson, mustRun, run, toolEnv, uniqueName } from '../k8s/support.js';
+import {
+  CHART,
+  eventually,
+  kubectlJson,
+  mustRun,
+  run,
+  toolEnv,
+  trainerJobsSucceeded,
+  uniqueName,
+} from '../k8s/support.js';
 
 /**
  * The chart on a real node: real pods from the images `make images` builds, under the Restricted standard, with
@@ -228,17 +237,7 @@ describe('the chart on a real node', () => {
     console.log(`helm install --wait --wait-for-jobs: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     // The training Job ran in a real pod and wrote the model ConfigMap.
-    const jobs = await kubectlJson<{ items: { status: { succeeded?: number } }[] }>([
-      'get',
-      'jobs',
-      '--namespace',
-      namespace,
-      '-l',
-      'app.kubernetes.io/component=trainer',
-      '-o',
-      'json',
-    ]);
-    expect(jobs.items.map((j) => j.status.succeeded)).toEqual([1]);
+    expect(await trainerJobsSucceeded(namespace)).toEqual([1]);
     const version = await modelVersionInConfigMap();
 
     // Every pod Ready (kubelet probes pass under the default-deny policies); the processor serves that model

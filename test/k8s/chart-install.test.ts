@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHART, eventually, kubectlJson, mustRun, run, uniqueName } from './support.js';
+import { CHART, eventually, kubectlJson, mustRun, run, trainerJobsSucceeded, uniqueName } from './support.js';
 
 type PodList = {
   items: { metadata: { name: string; labels: Record<string, string> }; status: { phase: string } }[];
@@ -76,15 +76,7 @@ describe('helm install on a real API server, in a Restricted namespace', () => {
       ).toBe(true);
     }
     expect(await componentPods(namespace, 'processor')).toHaveLength(2);
-    const jobs = await kubectlJson<{ items: { status: { succeeded?: number } }[] }>([
-      'get',
-      'jobs',
-      '--namespace',
-      namespace,
-      '-l',
-      'app.kubernetes.io/component=trainer',
-    ]);
-    expect(jobs.items.map((j) => j.status.succeeded)).toEqual([1]);
+    expect(await trainerJobsSucceeded(namespace)).toEqual([1]);
     const kafka = await kubectlJson(['get', 'kafka', '--namespace', namespace, 'rel-scam-detector-kafka']);
     expect(kafka.apiVersion).toBe('kafka.strimzi.io/v1');
 

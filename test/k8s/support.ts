@@ -155,3 +155,16 @@ export async function namespaceWithRelease(prefix: string, brokers = 'kafka:9092
   ]);
   return namespace;
 }
+
+/** The `succeeded` count of each training Job in `namespace` (one entry per Job). */
+export async function trainerJobsSucceeded(namespace: string): Promise<(number | undefined)[]> {
+  const jobs = await kubectlJson<{ items: { status: { succeeded?: number } }[] }>([
+    'get',
+    'jobs',
+    '--namespace',
+    namespace,
+    '-l',
+    'app.kubernetes.io/component=trainer',
+  ]);
+  return jobs.items.map((j) => j.status.succeeded);
+}
