@@ -7,6 +7,9 @@ import { toWireSeconds } from './time.js';
 /** Topic names of the old system: clients depend on them. */
 export const DEFAULT_TOPICS = { raw: 'calls_raw', scored: 'calls_scored', dlq: 'calls_dlq' } as const;
 
+/** The compacted topic of caller verdicts (one record per change of a caller's verdict, keyed by caller). */
+export const DEFAULT_VERDICTS_TOPIC = 'caller_verdicts';
+
 /** Kafka header carrying the generator's true label ("0" or "1"); never part of the features. */
 export const TRUTH_HEADER = 'truth_label';
 
@@ -30,9 +33,22 @@ export interface ScoredEvent {
   processed_ts: number;
   model_version: string;
   explanation: { neighbours: number; scam_neighbours: number; nearest_distance: number };
+  /** The input record this result answers: a result redelivered after a crash carries the same id, so a
+   *  reader can count each input once. Absent on results of processors older than this field. */
+  input?: InputId;
   /** The true label when the producer knew it (from the truth header), else absent. */
   truth_label?: 0 | 1;
 }
+
+/** Where an input record was read: its topic, partition and offset (unique per record). */
+export interface InputId {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** One string per input record, for sets and maps ("topic/partition/offset"). */
+export const inputIdKey = (id: InputId): string => `${id.topic}/${id.partition}/${id.offset}`;
 
 /** The wire event for a call's features, its caller and a time in epoch ms (sent as float seconds). */
 export function callEvent(features: CallFeatures, caller: string, nowMs: number): CallEvent {
@@ -209,6 +225,7 @@ export function serializeScored(
   modelVersion: string,
   truth: 0 | 1 | undefined,
   extras?: ExplanationExtras,
+  input?: InputId,
 ): string {
   const pScam = round(score.probability, 6);
   const proba = `[${round(1 - pScam, 6)},${pScam}]`;
@@ -221,6 +238,70 @@ export function serializeScored(
     explanation += `,"features":{${features}}${extras.late ? ',"late":true' : ''}`;
   }
   explanation += '}';
+  const inputPart =
+    input === undefined
+      ? ''
+      : `,"input":{"topic":${JSON.stringify(input.topic)},"partition":${input.partition},"offset":${input.offset}}`;
   const truthPart = truth === undefined ? '' : `,"truth_label":${truth}`;
-  return `{"call":${callText},"predicted_label":${score.label},"predicted_proba":${proba},"processed_ts":${processedTs},"model_version":${JSON.stringify(modelVersion)},"explanation":${explanation}${truthPart}}`;
+  return `{"call":${callText},"predicted_label":${score.label},"predicted_proba":${proba},"processed_ts":${processedTs},"model_version":${JSON.stringify(modelVersion)},"explanation":${explanation}${inputPart}${truthPart}}`;
+}
+
+/**
+ * A record of `caller_verdicts` (compacted, key = caller): written each time a caller's verdict changes, never
+ * once per call. A caller is flagged by its first call the model flags, and cleared after CLEAR_AFTER_CLEAN_CALLS
+ * calls in a row that it does not flag (hysteresis: one clean call does not clear a scammer). A caller evicted
+ * for idleness gets a tombstone (null value), which removes it from the compacted topic.
+ */
+export interface CallerVerdict {
+  caller: string;
+  verdict: 'flagged' | 'cleared';
+  /** Event time of the call that changed the verdict, float Unix seconds. */
+  changed_ts: number;
+  /** Event time of the call that flagged the caller in this episode (on a clearing record too). */
+  first_flagged_ts: number;
+  /** The caller's calls from the one that flagged it to the one that changed the verdict, both counted. */
+  calls_since_flagged: number;
+  /** P(scam) of the call that changed the verdict. */
+  score: number;
+  model_version: string;
+  /** Float Unix seconds. */
+  processed_ts: number;
+  /** The caller's features at that call (EXPLAINED_FEATURES): the evidence. */
+  features: Record<string, number | null>;
+  /** The input record of the call that changed the verdict. */
+  input: InputId;
+}
+
+/** Calls in a row the model does not flag before a flagged caller is cleared. */
+export const CLEAR_AFTER_CLEAN_CALLS = 3;
+
+export function serializeVerdict(verdict: CallerVerdict): string {
+  return JSON.stringify(verdict);
+}
+
+/** Reads a `caller_verdicts` value; undefined for a tombstone; throws on anything that is not a verdict. */
+export function parseVerdict(value: Uint8Array | string | null | undefined): CallerVerdict | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+  if (text.length === 0) return undefined;
+  const parsed = JSON.parse(text) as Partial<CallerVerdict> | null;
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    typeof parsed.caller !== 'string' ||
+    (parsed.verdict !== 'flagged' && parsed.verdict !== 'cleared') ||
+    typeof parsed.changed_ts !== 'number' ||
+    typeof parsed.first_flagged_ts !== 'number' ||
+    typeof parsed.calls_since_flagged !== 'number' ||
+    typeof parsed.score !== 'number' ||
+    typeof parsed.features !== 'object' ||
+    parsed.features === null ||
+    typeof parsed.input !== 'object' ||
+    parsed.input === null
+  ) {
+    throw new Error(
+      'not a caller verdict: caller, verdict, changed_ts, first_flagged_ts, calls_since_flagged, score, features and input are required',
+    );
+  }
+  return parsed as CallerVerdict;
 }

@@ -1,5 +1,5 @@
 import { parsers, type Setting } from './config.js';
-import { DEFAULT_TOPICS } from './contract.js';
+import { DEFAULT_TOPICS, DEFAULT_VERDICTS_TOPIC } from './contract.js';
 
 /**
  * The one declaration of every environment variable the services read. Each service picks its share with
@@ -75,6 +75,12 @@ export const SETTINGS = {
   DLQ_TOPIC: {
     doc: 'Dead-letter topic: inputs that cannot be scored, unchanged, with the reason in headers.',
     default: DEFAULT_TOPICS.dlq,
+    services: ['processor', 'dashboard'],
+    parse: parsers.topic,
+  },
+  CALLER_VERDICTS_TOPIC: {
+    doc: "Compacted topic of caller verdicts, keyed by caller: one record each time a caller is flagged or cleared, a tombstone when it is evicted for idleness. The dashboard's flagged-callers panel reads it whole.",
+    default: DEFAULT_VERDICTS_TOPIC,
     services: ['processor', 'dashboard'],
     parse: parsers.topic,
   },
