@@ -66,6 +66,13 @@ export const SHORT_CALL_SECONDS = 5;
 export const EXACT_CALLEES = 8;
 export const HLL_REGISTERS = 64;
 export const NO_PREVIOUS_SECONDS = 7 * 86_400;
+/**
+ * A caller silent for longer than this (event time) is forgotten: its next call starts a fresh state, exactly as
+ * if it had never called. It is the longest horizon any feature looks at (seconds_since_previous is capped at
+ * 7 days) plus a day of margin, so forgetting changes nothing but number_age_seconds, and a store may evict such
+ * a caller at any time without changing a single feature (evictIdle).
+ */
+export const IDLE_FORGET_MS = NO_PREVIOUS_SECONDS * 1000 + 86_400_000;
 const DECAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -91,8 +98,17 @@ export interface UpdateResult {
   late: boolean;
 }
 
+/** A change of a caller's verdict (see `judge`). */
+export interface VerdictChange {
+  verdict: 'flagged' | 'cleared';
+  /** Event time (ms) of the call that flagged the caller in this episode. */
+  firstFlaggedMs: number;
+  /** The caller's calls from the flagging one to this one, both included. */
+  callsSinceFlagged: number;
+}
+
 // Record layout, in bytes from the record's start (a multiple of 8, so Float64 fields stay aligned).
-const F64_FIELDS = 7; // lastOffset, firstSeen, watermark, dCount, dShort, dNight, dDuration
+const F64_FIELDS = 8; // lastOffset, firstSeen, watermark, dCount, dShort, dNight, dDuration, flaggedAt
 const F_OFFSET = 0;
 const F_FIRST = 1;
 const F_WATERMARK = 2;
@@ -100,12 +116,15 @@ const F_COUNT = 3;
 const F_SHORT = 4;
 const F_NIGHT = 5;
 const F_DURATION = 6;
+const F_FLAGGED = 7; // event time (ms) of the call that flagged the caller in its current episode; 0: not flagged
 const U32_BASE = F64_FIELDS * 2; // in u32 units
 const U_LATE = U32_BASE; // late events of this caller
 const U_SKETCH = U32_BASE + 1; // sketch slot + 1 (0: none)
 const U_CALLEE_HASH = U32_BASE + 2; // EXACT_CALLEES hashes
 const U_CALLEE_SEEN = U_CALLEE_HASH + EXACT_CALLEES; // EXACT_CALLEES last-seen, Unix seconds (0: empty)
-const U32_END = U_CALLEE_SEEN + EXACT_CALLEES;
+const U_FLAG_CALLS = U_CALLEE_SEEN + EXACT_CALLEES; // calls since (and including) the flagging call
+const U_CLEAN_RUN = U_FLAG_CALLS + 1; // unflagged calls in a row while flagged
+const U32_END = U_CLEAN_RUN + 1;
 const U16_BASE = U32_END * 2;
 const MINUTE_BUCKETS = 60;
 const HOUR_BUCKETS = 24;
@@ -165,6 +184,10 @@ function hllAdd(registers: Uint8Array, base: number, hash: number): void {
  */
 export class CallerStates {
   private slots = new Map<string, number>();
+  /** The caller of each slot (for moving the last slot into a freed one). */
+  private owners: string[] = [];
+  /** Sketch slots (1-based) freed by deleted or forgotten callers, reused first. */
+  private freeSketches: number[] = [];
   private buffer: ArrayBuffer;
   private f64: Float64Array;
   private u32: Uint32Array;
@@ -196,7 +219,96 @@ export class CallerStates {
 
   /** Bytes held by the slabs (states and sketches), without the Map index. */
   get slabBytes(): number {
-    return this.count * STATE_BYTES + this.sketchCount * SKETCH_BYTES;
+    return this.count * STATE_BYTES + (this.sketchCount - this.freeSketches.length) * SKETCH_BYTES;
+  }
+
+  /** Every caller held, in no particular order. */
+  callers(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+
+  /** The latest event time (ms) a caller has applied, or undefined. */
+  watermark(caller: string): number | undefined {
+    const slot = this.slots.get(caller);
+    return slot === undefined ? undefined : (this.f64[(slot * STATE_BYTES) / 8 + F_WATERMARK] as number);
+  }
+
+  /** Removes a caller (its slot is reused); false when it was not held. */
+  delete(caller: string): boolean {
+    const slot = this.slots.get(caller);
+    if (slot === undefined) return false;
+    this.freeSketch(slot);
+    const last = this.count - 1;
+    if (slot !== last) {
+      const moved = this.owners[last] as string;
+      this.bytes.copyWithin(slot * STATE_BYTES, last * STATE_BYTES, (last + 1) * STATE_BYTES);
+      this.slots.set(moved, slot);
+      this.owners[slot] = moved;
+    }
+    this.bytes.fill(0, last * STATE_BYTES, (last + 1) * STATE_BYTES);
+    this.owners.length = last;
+    this.slots.delete(caller);
+    this.count = last;
+    return true;
+  }
+
+  /**
+   * The callers whose last call is more than IDLE_FORGET_MS (event time) before `nowMs`: their next call would
+   * start afresh anyway, so removing them (and tombstoning them in a changelog) changes no feature.
+   */
+  idleCallers(nowMs: number): string[] {
+    const idle: string[] = [];
+    const f64 = this.f64;
+    for (let slot = 0; slot < this.count; slot++) {
+      if ((f64[(slot * STATE_BYTES) / 8 + F_WATERMARK] as number) < nowMs - IDLE_FORGET_MS)
+        idle.push(this.owners[slot] as string);
+    }
+    return idle;
+  }
+
+  /**
+   * Updates a caller's verdict with one applied call's outcome and returns the change, if any: the first flagged
+   * call flags the caller; CLEAR_AFTER clean calls in a row clear it. Call it once per applied call (not for a
+   * redelivery: the verdict it would change was already changed), after `update`.
+   */
+  judge(caller: string, flagged: boolean, atMs: number, clearAfter: number): VerdictChange | undefined {
+    const slot = this.slots.get(caller);
+    if (slot === undefined) return undefined;
+    const base8 = (slot * STATE_BYTES) / 8;
+    const base32 = (slot * STATE_BYTES) / 4;
+    const f64 = this.f64;
+    const u32 = this.u32;
+    const since = f64[base8 + F_FLAGGED] as number;
+    if (since === 0) {
+      if (!flagged) return undefined;
+      f64[base8 + F_FLAGGED] = atMs;
+      u32[base32 + U_FLAG_CALLS] = 1;
+      u32[base32 + U_CLEAN_RUN] = 0;
+      return { verdict: 'flagged', firstFlaggedMs: atMs, callsSinceFlagged: 1 };
+    }
+    const calls = (u32[base32 + U_FLAG_CALLS] as number) + 1;
+    u32[base32 + U_FLAG_CALLS] = calls;
+    if (flagged) {
+      u32[base32 + U_CLEAN_RUN] = 0;
+      return undefined;
+    }
+    const clean = (u32[base32 + U_CLEAN_RUN] as number) + 1;
+    if (clean < clearAfter) {
+      u32[base32 + U_CLEAN_RUN] = clean;
+      return undefined;
+    }
+    f64[base8 + F_FLAGGED] = 0;
+    u32[base32 + U_FLAG_CALLS] = 0;
+    u32[base32 + U_CLEAN_RUN] = 0;
+    return { verdict: 'cleared', firstFlaggedMs: since, callsSinceFlagged: calls };
+  }
+
+  /** Event time (ms) a flagged caller was flagged at, or undefined when it is not flagged (or not held). */
+  flaggedSince(caller: string): number | undefined {
+    const slot = this.slots.get(caller);
+    if (slot === undefined) return undefined;
+    const at = this.f64[(slot * STATE_BYTES) / 8 + F_FLAGGED] as number;
+    return at === 0 ? undefined : at;
   }
 
   has(caller: string): boolean {
@@ -234,8 +346,8 @@ export class CallerStates {
       this.sketches.set(state.subarray(STATE_BYTES), (sketch - 1) * SKETCH_BYTES);
       this.u32[base / 4 + U_SKETCH] = sketch;
     } else {
-      this.u32[base / 4 + U_SKETCH] = 0;
-      if (oldSketch > 0) this.sketches.fill(0, (oldSketch - 1) * SKETCH_BYTES, oldSketch * SKETCH_BYTES);
+      this.u32[base / 4 + U_SKETCH] = oldSketch;
+      this.freeSketch(slot);
     }
   }
 
@@ -263,6 +375,8 @@ export class CallerStates {
       return { features, applied: false, late: false };
     }
     if (offset >= 0) f64[base8 + F_OFFSET] = offset + 1;
+    const last = f64[base8 + F_WATERMARK] as number;
+    if (last !== 0 && ts - last > IDLE_FORGET_MS) this.forget(slot);
     const fresh = (f64[base8 + F_FIRST] as number) === 0 && (f64[base8 + F_WATERMARK] as number) === 0;
     let watermark = fresh ? ts : (f64[base8 + F_WATERMARK] as number);
     if (fresh) f64[base8 + F_FIRST] = ts;
@@ -305,7 +419,26 @@ export class CallerStates {
     slot = this.count++;
     if (slot * STATE_BYTES >= this.buffer.byteLength) this.grow();
     this.slots.set(caller, slot);
+    this.owners[slot] = caller;
     return slot;
+  }
+
+  /** Starts a slot afresh (a caller idle past IDLE_FORGET_MS), keeping only its last applied offset. */
+  private forget(slot: number): void {
+    this.freeSketch(slot);
+    const base8 = (slot * STATE_BYTES) / 8;
+    const offset = this.f64[base8 + F_OFFSET] as number;
+    this.bytes.fill(0, slot * STATE_BYTES, (slot + 1) * STATE_BYTES);
+    this.f64[base8 + F_OFFSET] = offset;
+  }
+
+  private freeSketch(slot: number): void {
+    const at = (slot * STATE_BYTES) / 4 + U_SKETCH;
+    const sketch = this.u32[at] as number;
+    if (sketch === 0) return;
+    this.sketches.fill(0, (sketch - 1) * SKETCH_BYTES, sketch * SKETCH_BYTES);
+    this.freeSketches.push(sketch);
+    this.u32[at] = 0;
   }
 
   private grow(): void {
@@ -319,6 +452,8 @@ export class CallerStates {
   }
 
   private newSketch(): number {
+    const reused = this.freeSketches.pop();
+    if (reused !== undefined) return reused;
     if ((this.sketchCount + 1) * SKETCH_BYTES > this.sketches.length) {
       const next = new Uint8Array(this.sketches.length * 2);
       next.set(this.sketches);

@@ -5,6 +5,7 @@ import {
   type CallInput,
   EXACT_CALLEES,
   featureRecord,
+  IDLE_FORGET_MS,
   LATENESS_MS,
   NO_PREVIOUS_SECONDS,
   STATE_BYTES,
@@ -209,5 +210,78 @@ describe('per-caller behavioural features', () => {
     expect(a.length).toBeGreaterThan(100);
     expect(run(true)).toEqual(a);
     expect(a[0]?.length).toBe(BEHAVIOUR_FEATURES.length);
+  });
+
+  it('forgets a caller idle past IDLE_FORGET_MS: its next call is a first call, with or without eviction', () => {
+    const kept = new CallerStates();
+    const evicted = new CallerStates();
+    for (const states of [kept, evicted]) {
+      for (let i = 0; i < 20; i++) states.update('i', call(T0 + i * 1000, { callee: callee(i) }), i);
+    }
+    const later = T0 + 19_000 + IDLE_FORGET_MS + 1;
+    expect(evicted.idleCallers(later)).toEqual(['i']);
+    expect(evicted.idleCallers(later - 2)).toEqual([]);
+    expect(evicted.delete('i')).toBe(true);
+    const fresh = new CallerStates().update('i', call(later), 20).features;
+    expect(featureRecord(kept.update('i', call(later), 20).features)).toMatchObject({
+      calls_24h: 1,
+      distinct_callees_24h: 1,
+      seconds_since_previous: NO_PREVIOUS_SECONDS,
+      number_age_seconds: 0,
+    });
+    evicted.update('i', call(later), 20);
+    // Kept or evicted, the state after the call is the same bytes (but for nothing: the offset is kept too).
+    expect(kept.read('i')).toEqual(evicted.read('i'));
+    expect(kept.update('i', call(later + 5000), 21).features).toEqual(
+      evicted.update('i', call(later + 5000), 21).features,
+    );
+    expect(fresh.length).toBe(BEHAVIOUR_FEATURES.length);
+  });
+
+  it('deletes callers by moving the last slot into the gap: the others keep their states', () => {
+    const states = new CallerStates(2);
+    const names = ['j0', 'j1', 'j2', 'j3', 'j4'];
+    names.forEach((name, n) => {
+      // j1 outgrows the exact callee set: it holds a sketch, freed with it and reused.
+      const calls = name === 'j1' ? EXACT_CALLEES + 3 : n + 1;
+      for (let i = 0; i < calls; i++) states.update(name, call(T0 + i * 1000, { callee: callee(i) }), i);
+    });
+    const before = new Map(names.map((name) => [name, states.read(name)]));
+    const bytes = states.slabBytes;
+    expect(states.delete('j1')).toBe(true);
+    expect(states.delete('j1')).toBe(false);
+    expect(states.size).toBe(4);
+    expect(states.slabBytes).toBeLessThan(bytes);
+    expect([...states.callers()].sort()).toEqual(['j0', 'j2', 'j3', 'j4']);
+    for (const name of ['j0', 'j2', 'j3', 'j4']) expect(states.read(name)).toEqual(before.get(name));
+    states.write('j1', before.get('j1') as Uint8Array);
+    expect(states.read('j1')).toEqual(before.get('j1'));
+    expect(states.slabBytes).toBe(bytes);
+  });
+
+  it('flags a caller once on its first flagged call and clears it after clean calls in a row', () => {
+    const states = new CallerStates();
+    const judge = (flagged: boolean, i: number) => {
+      states.update('k', call(T0 + i * 1000), i);
+      return states.judge('k', flagged, T0 + i * 1000, 3);
+    };
+    expect(judge(false, 0)).toBeUndefined();
+    expect(judge(true, 1)).toEqual({ verdict: 'flagged', firstFlaggedMs: T0 + 1000, callsSinceFlagged: 1 });
+    expect(judge(true, 2)).toBeUndefined();
+    expect(judge(false, 3)).toBeUndefined();
+    expect(judge(false, 4)).toBeUndefined();
+    expect(judge(true, 5)).toBeUndefined(); // the clean run starts again
+    expect(states.flaggedSince('k')).toBe(T0 + 1000);
+    expect(judge(false, 6)).toBeUndefined();
+    expect(judge(false, 7)).toBeUndefined();
+    // The verdict travels with the state (a restored caller keeps it).
+    const copy = new CallerStates();
+    copy.write('k', states.read('k') as Uint8Array);
+    expect(copy.judge('k', false, T0 + 8000, 3)).toEqual({
+      verdict: 'cleared',
+      firstFlaggedMs: T0 + 1000,
+      callsSinceFlagged: 8,
+    });
+    expect(copy.flaggedSince('k')).toBeUndefined();
   });
 });
