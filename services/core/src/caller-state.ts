@@ -608,6 +608,16 @@ export class CallerStates {
   }
 }
 
+/** The latest event time (ms) a serialised state (from `read`) has applied, read without loading it. */
+export function stateWatermarkMs(state: Uint8Array): number {
+  return new DataView(state.buffer, state.byteOffset, state.byteLength).getFloat64(F_WATERMARK * 8, true);
+}
+
+/** Whether a serialised state's caller is flagged now, read without loading it. */
+export function stateFlagged(state: Uint8Array): boolean {
+  return new DataView(state.buffer, state.byteOffset, state.byteLength).getFloat64(F_FLAGGED * 8, true) !== 0;
+}
+
 /** The features of a result as a plain object (for an explanation or a log line). */
 export function featureRecord(features: ArrayLike<number>): Record<BehaviourFeature, number> {
   const record = {} as Record<BehaviourFeature, number>;

@@ -133,8 +133,8 @@ export const SETTINGS = {
     parse: parsers.integer(1, 64),
   },
   CALLER_STATE: {
-    doc: 'Per-caller feature state: memory (lost on restart) or durable (a local store backed by a compacted changelog topic, restored before a partition is processed; docs/pipeline.md).',
-    default: 'memory',
+    doc: 'Per-caller feature state: durable (a local store backed by a compacted changelog topic, restored before a partition is processed; docs/pipeline.md) or memory (lost on restart and on a rebalance).',
+    default: 'durable',
     services: ['processor'],
     parse: parsers.oneOf('memory', 'durable'),
   },

@@ -5,8 +5,8 @@ import { CallerStates } from '@scam-detector/core';
  * caller, so one caller's calls all arrive on one partition, in order: a partition's states are its own, and
  * every partition has one CallerStates (the core's pure feature module) that its batches update.
  *
- * Adapter today: memory (states live as long as the partition stays assigned here; a revoked partition's
- * states are dropped). The next step keeps them durable across restarts and rebalances behind this same port.
+ * Adapters: memory (below: states live as long as the partition stays assigned here; a revoked partition's
+ * states are dropped) and durable (state/durable-caller-states.ts: a local store backed by a changelog).
  */
 export interface CallerStateStore {
   /** The states of one input partition (empty on first use). */
@@ -21,6 +21,34 @@ const keyOf = (topic: string, partition: number): string => `${topic}\u0000${par
 
 export class MemoryCallerStateStore implements CallerStateStore {
   readonly #states = new Map<string, CallerStates>();
+  /** Event time (ms) of each partition's last idle sweep. */
+  readonly #swept = new Map<string, number>();
+
+  constructor(readonly sweepEveryMs = 3_600_000) {}
+
+  /**
+   * Once per `sweepEveryMs` of a partition's event time, removes its callers idle past IDLE_FORGET_MS (their
+   * next call would start afresh anyway: no feature changes). Returns what went, or undefined when no sweep ran.
+   */
+  evictIdle(
+    topic: string,
+    partition: number,
+    latestEventMs: number,
+  ): { callers: number; flagged: string[] } | undefined {
+    const key = keyOf(topic, partition);
+    const states = this.#states.get(key);
+    if (!states || !Number.isFinite(latestEventMs)) return undefined;
+    const swept = this.#swept.get(key) ?? Number.NEGATIVE_INFINITY;
+    if (latestEventMs - swept < this.sweepEveryMs) return undefined;
+    this.#swept.set(key, latestEventMs);
+    const flagged: string[] = [];
+    const idle = states.idleCallers(latestEventMs);
+    for (const caller of idle) {
+      if (states.flaggedSince(caller) !== undefined) flagged.push(caller);
+      states.delete(caller);
+    }
+    return { callers: idle.length, flagged };
+  }
 
   partition(topic: string, partition: number): CallerStates {
     const key = keyOf(topic, partition);
@@ -34,7 +62,11 @@ export class MemoryCallerStateStore implements CallerStateStore {
 
   retain(assignment: readonly { topic: string; partitions: readonly number[] }[]): void {
     const keep = new Set(assignment.flatMap((a) => a.partitions.map((p) => keyOf(a.topic, p))));
-    for (const key of this.#states.keys()) if (!keep.has(key)) this.#states.delete(key);
+    for (const key of this.#states.keys()) {
+      if (keep.has(key)) continue;
+      this.#states.delete(key);
+      this.#swept.delete(key);
+    }
   }
 
   usage(): { partitions: number; callers: number; bytes: number } {

@@ -63,10 +63,14 @@ async function modelSourceFor(settings: typeof config): Promise<ModelSource> {
   );
 }
 
-/** CALLER_STATE=durable: the changelog (created, its partitions checked) and the local store. */
-async function durableStatesFor(settings: typeof config): Promise<DurableCallerStates | undefined> {
-  if (settings.CALLER_STATE !== 'durable') return undefined;
+/**
+ * The topics the processor owns, created when missing (the chart creates them as KafkaTopics; a plain broker
+ * gets them here): the verdicts topic (compacted) and, with CALLER_STATE=durable, the changelog (compacted, its
+ * partitions checked against the input's). Then the durable state's local store.
+ */
+async function ownTopicsAndState(settings: typeof config): Promise<DurableCallerStates | undefined> {
   const changelogTopic = settings.CHANGELOG_TOPIC || `${settings.CONSUMER_GROUP}-caller-state-changelog`;
+  const durable = settings.CALLER_STATE === 'durable';
   const admin = createKafkajsTopicAdmin({
     brokers: settings.KAFKA_BROKERS,
     clientId: 'scam-detector-processor-state',
@@ -77,6 +81,15 @@ async function durableStatesFor(settings: typeof config): Promise<DurableCallerS
   // do not match the input's is a configuration error.
   for (;;) {
     try {
+      const input = await admin.partitionOffsets(settings.INPUT_TOPIC);
+      const verdicts = await admin.ensureTopic({
+        topic: settings.CALLER_VERDICTS_TOPIC,
+        partitions: input.length,
+        compacted: true,
+      });
+      if (verdicts.created)
+        logger.info({ topic: settings.CALLER_VERDICTS_TOPIC }, 'caller verdicts topic created');
+      if (!durable) break;
       const { created, partitions } = await ensureChangelog(admin, {
         changelogTopic,
         inputTopic: settings.INPUT_TOPIC,
@@ -86,21 +99,34 @@ async function durableStatesFor(settings: typeof config): Promise<DurableCallerS
     } catch (error) {
       if (error instanceof ChangelogConfigError) throw error;
       logger.warn(
-        { err: error, changelog: changelogTopic },
-        'cannot check the state changelog yet: retrying in 2 s',
+        { err: error, input: settings.INPUT_TOPIC, changelog: durable ? changelogTopic : null },
+        'cannot check the input, verdicts and state topics yet: retrying in 2 s',
       );
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
+  if (!durable) {
+    await admin.close();
+    return undefined;
+  }
+  // The processor's hot set (STATE_HOT_SET_SIZE callers per partition) is the in-memory cache; the disk store's
+  // own cache only has to cover a batch's reads.
   const provider = settings.STATE_DIR
-    ? new DiskStateStoreProvider({ directory: settings.STATE_DIR, hotSetSize: settings.STATE_HOT_SET_SIZE })
+    ? new DiskStateStoreProvider({ directory: settings.STATE_DIR, hotSetSize: 1000 })
     : new MemoryStateStoreProvider();
-  return new DurableCallerStates({ admin, provider, changelogTopic, logger, metrics });
+  return new DurableCallerStates({
+    admin,
+    provider,
+    changelogTopic,
+    logger,
+    metrics,
+    hotSetSize: settings.STATE_HOT_SET_SIZE,
+  });
 }
 
 let durableStates: DurableCallerStates | undefined;
 try {
-  durableStates = await durableStatesFor(config);
+  durableStates = await ownTopicsAndState(config);
 } catch (error) {
   logger.fatal({ err: error }, `invalid configuration: CHANGELOG_TOPIC: ${(error as Error).message}`);
   process.exit(EXIT.config);
@@ -112,6 +138,7 @@ const processor = createProcessor(
     inputTopic: config.INPUT_TOPIC,
     outputTopic: config.OUTPUT_TOPIC,
     dlqTopic: config.DLQ_TOPIC,
+    verdictsTopic: config.CALLER_VERDICTS_TOPIC,
     maxBatchRecords: config.BATCH_MAX_RECORDS,
     concurrency: config.PROCESSOR_CONCURRENCY,
     maxRecordBytes: config.KAFKA_MAX_REQUEST_BYTES,

@@ -66,6 +66,17 @@ export function createProcessorMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
       registers,
     }),
+    stateEvicted: new Counter({
+      name: 'processor_state_evicted_callers_total',
+      help: 'Callers evicted for idleness (silent past the longest feature horizon): a tombstone in the changelog.',
+      registers,
+    }),
+    verdicts: new Counter({
+      name: 'processor_caller_verdicts_total',
+      help: 'Caller verdict changes written to the verdicts topic: flagged, cleared, or evicted (a tombstone).',
+      labelNames: ['verdict'],
+      registers,
+    }),
     lag: new Gauge({
       name: 'processor_consumer_lag',
       help: 'Records behind the end of each assigned input partition, as of its last batch.',
@@ -148,6 +159,7 @@ export function createProcessorMetrics() {
   // increase() see (a series born at 1 has no earlier sample to compare with), and the panels always have data.
   for (const reason of REJECTION_REASONS) metrics.dlq.inc({ reason }, 0);
   for (const result of ['loaded', 'unchanged', 'rejected']) metrics.modelReloads.inc({ result }, 0);
+  for (const verdict of ['flagged', 'cleared', 'evicted']) metrics.verdicts.inc({ verdict }, 0);
   return metrics;
 }
 

@@ -2,12 +2,18 @@ import {
   BEHAVIOUR_FEATURES,
   type CallEvent,
   type CallerStates,
+  type CallerVerdict,
+  CLEAR_AFTER_CLEAN_CALLS,
+  EXPLAINED_FEATURES,
+  fromWireSeconds,
+  type InputId,
   parseCallEvent,
   parseTruth,
   type RejectionReason,
   SCENARIO_HEADER,
   type Score,
   serializeScored,
+  serializeVerdict,
   TRUTH_HEADER,
   toWireSeconds,
 } from '@scam-detector/core';
@@ -18,10 +24,12 @@ import { dlqRecord } from './dlq.js';
 export interface PipelineTopics {
   output: string;
   dlq: string;
+  /** Where caller verdict changes go (compacted, keyed by caller); none are written when absent. */
+  verdicts?: string;
 }
 
 export interface BatchOutcome {
-  /** Results and dead letters, in input order. */
+  /** Results and dead letters, in input order, then the batch's verdict changes. */
   records: ProducedRecord[];
   scored: number;
   /** Scored events flagged as scams (predicted label 1). */
@@ -31,59 +39,100 @@ export interface BatchOutcome {
   late: number;
   /** Valid events whose offset the caller's state had already applied (a redelivered batch): not counted twice. */
   redelivered: number;
+  /** Callers flagged and cleared by this batch (one verdict record each). */
+  verdicts: { flagged: number; cleared: number };
+  /** The callers whose state this batch changed (every valid event's caller). */
+  callers: Set<string>;
+  /** The latest event time (ms) of the batch's valid events, or -Infinity. */
+  latestEventMs: number;
   featuresMs: number;
   scoringMs: number;
 }
 
+/** A batch after validation: its valid events (with their callers) and its dead letters. */
+export interface ParsedBatch {
+  records: readonly ConsumedRecord[];
+  /** Dead letters by input position (undefined for a valid event). */
+  dead: (ProducedRecord | undefined)[];
+  rejected: Partial<Record<RejectionReason, number>>;
+  events: CallEvent[];
+  texts: string[];
+  /** Input position of each valid event. */
+  positions: number[];
+}
+
 const WIDTH = BEHAVIOUR_FEATURES.length;
 
-/**
- * One batch (one input partition) through validate → caller features → score → serialise. Pure apart from the
- * clock passed in and the partition's caller states it updates: the scorer is chosen by the caller once per
- * batch, so a model swap never splits a batch between two models. Every valid call updates its caller's state
- * with its input offset (so a redelivered batch is recognised and not counted twice), and its features go
- * into the result's explanation whichever model scores it.
- */
-export function processRecords(
+/** Validates a batch (one input partition): invalid events become dead letters with their reason. */
+export function parseBatch(
   records: readonly ConsumedRecord[],
-  scorer: CallScorer,
-  states: CallerStates,
-  topics: PipelineTopics,
-  nowMs: number,
+  dlqTopic: string,
   maxRecordBytes: number,
-): BatchOutcome {
-  const out = new Array<ProducedRecord | undefined>(records.length);
+): ParsedBatch {
+  const dead = new Array<ProducedRecord | undefined>(records.length);
   const rejected: Partial<Record<RejectionReason, number>> = {};
   const events: CallEvent[] = [];
   const texts: string[] = [];
   const positions: number[] = [];
-  const lateFlags: boolean[] = [];
-  let features = new Float64Array(WIDTH * 64);
-  let late = 0;
-  let redelivered = 0;
-  const featuresBegan = performance.now();
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as ConsumedRecord;
     const parsed = parseCallEvent(record.value);
     if (!parsed.ok) {
       rejected[parsed.reason] = (rejected[parsed.reason] ?? 0) + 1;
-      out[i] = dlqRecord(record, parsed.reason, parsed.detail, topics.dlq, maxRecordBytes);
+      dead[i] = dlqRecord(record, parsed.reason, parsed.detail, dlqTopic, maxRecordBytes);
       continue;
     }
-    const j = events.length;
-    if ((j + 1) * WIDTH > features.length) {
-      const grown = new Float64Array(features.length * 2);
-      grown.set(features);
-      features = grown;
-    }
-    const event = parsed.event;
+    events.push(parsed.event);
+    texts.push(parsed.text);
+    positions.push(i);
+  }
+  return { records, dead, rejected, events, texts, positions };
+}
+
+/** The callers of a parsed batch, each once (what a store must have loaded before `scoreBatch`). */
+export function batchCallers(batch: ParsedBatch): string[] {
+  return [...new Set(batch.events.map((event) => event.caller))];
+}
+
+/**
+ * A validated batch through caller features → score → serialise. Pure apart from the clock passed in and the
+ * partition's caller states it updates: the scorer is chosen by the caller once per batch, so a model swap never
+ * splits a batch between two models. Every valid call updates its caller's state with its input offset (so a
+ * redelivered batch is recognised and not counted twice), and its features go into the result's explanation
+ * whichever model scores it. Every result carries its input record's id. An applied call that changes its
+ * caller's verdict (flagged, or cleared after clean calls in a row) adds one record to the verdicts topic; a
+ * redelivered call changes no verdict (its state, verdict included, is already past it).
+ */
+export function scoreBatch(
+  batch: ParsedBatch,
+  scorer: CallScorer,
+  states: CallerStates,
+  topics: PipelineTopics,
+  nowMs: number,
+): BatchOutcome {
+  const { records, events, texts, positions } = batch;
+  const out = batch.dead.slice();
+  const verdictRecords: ProducedRecord[] = [];
+  const verdicts = { flagged: 0, cleared: 0 };
+  const features = new Float64Array(WIDTH * Math.max(1, events.length));
+  const lateFlags = new Array<boolean>(events.length);
+  const appliedFlags = new Array<boolean>(events.length);
+  const callers = new Set<string>();
+  let late = 0;
+  let redelivered = 0;
+  let latestEventMs = Number.NEGATIVE_INFINITY;
+  const featuresBegan = performance.now();
+  for (let j = 0; j < events.length; j++) {
+    const event = events[j] as CallEvent;
+    const record = records[positions[j] as number] as ConsumedRecord;
     const result = states.update(event.caller, event, Number(record.offset), features.subarray(j * WIDTH));
     if (result.late) late++;
     if (!result.applied) redelivered++;
-    events.push(event);
-    texts.push(parsed.text);
-    positions.push(i);
-    lateFlags.push(result.late);
+    lateFlags[j] = result.late;
+    appliedFlags[j] = result.applied;
+    callers.add(event.caller);
+    const eventMs = fromWireSeconds(event.ts);
+    if (eventMs > latestEventMs) latestEventMs = eventMs;
   }
   const featuresMs = performance.now() - featuresBegan;
   const began = performance.now();
@@ -96,19 +145,28 @@ export function processRecords(
   let flagged = 0;
   for (let j = 0; j < events.length; j++) {
     const i = positions[j] as number;
-    if ((scores[j] as Score).label === 1) flagged++;
+    const score = scores[j] as Score;
+    if (score.label === 1) flagged++;
     const record = records[i] as ConsumedRecord;
+    const event = events[j] as CallEvent;
+    const input: InputId = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: Number(record.offset),
+    };
+    const callFeatures = features.subarray(j * WIDTH, (j + 1) * WIDTH);
     const truthHeader = record.headers[TRUTH_HEADER];
     const scenarioHeader = record.headers[SCENARIO_HEADER];
     const value = serializeScored(
       texts[j] as string,
-      scores[j] as Score,
+      score,
       processedTs,
       scorer.version,
       parseTruth(truthHeader),
-      { features: features.subarray(j * WIDTH, (j + 1) * WIDTH), late: lateFlags[j] as boolean },
+      { features: callFeatures, late: lateFlags[j] as boolean },
+      input,
     );
-    const caller = (events[j] as CallEvent).caller;
+    const caller = event.caller;
     const headers: Record<string, string | Buffer> = {};
     if (truthHeader) headers[TRUTH_HEADER] = truthHeader;
     if (scenarioHeader) headers[SCENARIO_HEADER] = scenarioHeader;
@@ -116,15 +174,75 @@ export function processRecords(
       truthHeader || scenarioHeader
         ? { topic: topics.output, key: caller, value, headers }
         : { topic: topics.output, key: caller, value };
+    if (!topics.verdicts || !appliedFlags[j]) continue;
+    const change = states.judge(
+      caller,
+      score.label === 1,
+      fromWireSeconds(event.ts),
+      CLEAR_AFTER_CLEAN_CALLS,
+    );
+    if (!change) continue;
+    verdicts[change.verdict]++;
+    verdictRecords.push({
+      topic: topics.verdicts,
+      key: caller,
+      value: serializeVerdict(
+        verdictOf(caller, change, event, score, callFeatures, scorer.version, processedTs, input),
+      ),
+    });
   }
   return {
-    records: out as ProducedRecord[],
+    records: [...(out as ProducedRecord[]), ...verdictRecords],
     scored: events.length,
     flagged,
-    rejected,
+    rejected: batch.rejected,
     late,
     redelivered,
+    verdicts,
+    callers,
+    latestEventMs,
     featuresMs,
     scoringMs,
   };
+}
+
+function verdictOf(
+  caller: string,
+  change: NonNullable<ReturnType<CallerStates['judge']>>,
+  event: CallEvent,
+  score: Score,
+  features: Float64Array,
+  modelVersion: string,
+  processedTs: number,
+  input: InputId,
+): CallerVerdict {
+  const evidence: Record<string, number | null> = {};
+  EXPLAINED_FEATURES.forEach((name, i) => {
+    const value = features[i] as number;
+    evidence[name] = Number.isFinite(value) ? value : null;
+  });
+  return {
+    caller,
+    verdict: change.verdict,
+    changed_ts: event.ts,
+    first_flagged_ts: toWireSeconds(change.firstFlaggedMs),
+    calls_since_flagged: change.callsSinceFlagged,
+    score: Number(score.probability.toFixed(6)),
+    model_version: modelVersion,
+    processed_ts: processedTs,
+    features: evidence,
+    input,
+  };
+}
+
+/** One batch through validation and scoring in one call (states already at hand: memory, tests). */
+export function processRecords(
+  records: readonly ConsumedRecord[],
+  scorer: CallScorer,
+  states: CallerStates,
+  topics: PipelineTopics,
+  nowMs: number,
+  maxRecordBytes: number,
+): BatchOutcome {
+  return scoreBatch(parseBatch(records, topics.dlq, maxRecordBytes), scorer, states, topics, nowMs);
 }

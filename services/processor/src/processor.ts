@@ -12,7 +12,7 @@ import { type CallerStateStore, MemoryCallerStateStore } from './caller-state-st
 import type { ProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
 import { ModelStore } from './model-store.js';
-import { processRecords } from './pipeline.js';
+import { batchCallers, parseBatch, scoreBatch } from './pipeline.js';
 import type { DurableCallerStates } from './state/durable-caller-states.js';
 
 export interface ProcessorOptions {
@@ -20,6 +20,8 @@ export interface ProcessorOptions {
   inputTopic: string;
   outputTopic: string;
   dlqTopic: string;
+  /** The compacted topic of caller verdict changes; none are written when absent. */
+  verdictsTopic?: string;
   maxBatchRecords: number;
   /** Partitions handled at the same time. */
   concurrency: number;
@@ -33,7 +35,7 @@ export interface ProcessorDeps {
   logger: Logger;
   clock?: () => number;
   /** Per-caller feature state of the owned partitions; memory by default. */
-  callerStates?: CallerStateStore;
+  callerStates?: MemoryCallerStateStore;
   /** Durable per-caller state (CALLER_STATE=durable): restored before a partition is processed, changes sent
    *  to its changelog with each batch's results. Takes the place of `callerStates`. */
   durableStates?: DurableCallerStates;
@@ -60,7 +62,8 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const clock = deps.clock ?? Date.now;
   const store = new ModelStore();
   const durable = deps.durableStates;
-  const callerStates = durable ?? deps.callerStates ?? new MemoryCallerStateStore();
+  const memoryStates = durable ? undefined : (deps.callerStates ?? new MemoryCallerStateStore());
+  const callerStates: CallerStateStore = durable ?? (memoryStates as CallerStateStore);
   let subscription: Subscription | undefined;
   let stopping = false;
   const abort = new AbortController();
@@ -84,18 +87,30 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   });
   stopped.catch(() => undefined);
 
+  const topics = {
+    output: options.outputTopic,
+    dlq: options.dlqTopic,
+    ...(options.verdictsTopic ? { verdicts: options.verdictsTopic } : {}),
+  };
+  /** Verdict tombstones of evicted callers that were flagged (they leave the compacted topic). */
+  const verdictTombstones = (callers: readonly string[]) => {
+    if (!options.verdictsTopic || callers.length === 0) return [];
+    metrics.verdicts.inc({ verdict: 'evicted' }, callers.length);
+    return callers.map((caller) => ({ topic: options.verdictsTopic as string, key: caller, value: null }));
+  };
+
   const handle = async (batch: Batch) => {
-    // Not one event of a partition before its caller state is restored.
-    if (durable) await durable.prepare(batch.topic, batch.partition);
+    const parsed = parseBatch(batch.records, options.dlqTopic, options.maxRecordBytes);
+    // Not one event of a partition before its caller state is restored and the batch's callers are loaded.
+    if (durable) await durable.load(batch.topic, batch.partition, batchCallers(parsed));
     const scorer = store.current;
     if (!scorer) throw new Error('no model loaded'); // unreachable: consuming starts after the first model
-    const outcome = processRecords(
-      batch.records,
+    const outcome = scoreBatch(
+      parsed,
       scorer,
       callerStates.partition(batch.topic, batch.partition),
-      { output: options.outputTopic, dlq: options.dlqTopic },
+      topics,
       clock(),
-      options.maxRecordBytes,
     );
     metrics.eventsIn.inc(batch.records.length);
     metrics.eventsScored.inc(outcome.scored);
@@ -105,19 +120,24 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     metrics.featureDuration.observe(outcome.featuresMs / 1000);
     if (outcome.late > 0) metrics.lateEvents.inc(outcome.late);
     if (outcome.redelivered > 0) metrics.redeliveredEvents.inc(outcome.redelivered);
+    if (outcome.verdicts.flagged > 0) metrics.verdicts.inc({ verdict: 'flagged' }, outcome.verdicts.flagged);
+    if (outcome.verdicts.cleared > 0) metrics.verdicts.inc({ verdict: 'cleared' }, outcome.verdicts.cleared);
     for (const [reason, count] of Object.entries(outcome.rejected) as [RejectionReason, number][]) {
       metrics.dlq.inc({ reason }, count);
     }
     if (Object.keys(outcome.rejected).length > 0) {
       logger.debug({ partition: batch.partition, rejected: outcome.rejected }, 'dead-lettered invalid input');
     }
-    if (!durable) return outcome.records;
-    // The changed states go in the same send as the results: both acknowledged before the input is committed.
-    const callers = new Set<string>();
-    for (const record of outcome.records) {
-      if (record.topic === options.outputTopic && record.key !== null) callers.add(String(record.key));
+    if (!durable) {
+      const evicted = memoryStates?.evictIdle(batch.topic, batch.partition, outcome.latestEventMs);
+      if (!evicted) return outcome.records;
+      metrics.stateEvicted.inc(evicted.callers);
+      return [...outcome.records, ...verdictTombstones(evicted.flagged)];
     }
-    return [...outcome.records, ...durable.changelog(batch.topic, batch.partition, callers)];
+    // The changed states go in the same send as the results: both acknowledged before the input is committed.
+    const changes = durable.changelog(batch.topic, batch.partition, outcome.callers, outcome.latestEventMs);
+    if (changes.evicted > 0) metrics.stateEvicted.inc(changes.evicted);
+    return [...outcome.records, ...changes.records, ...verdictTombstones(changes.evictedFlagged)];
   };
 
   const onModel = {
@@ -180,7 +200,8 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
       });
       await Promise.race([store.ready(), aborted]);
       if (stopping) return;
-      const topics = [options.inputTopic, options.outputTopic, options.dlqTopic];
+      const needed = [options.inputTopic, options.outputTopic, options.dlqTopic];
+      if (options.verdictsTopic) needed.push(options.verdictsTopic);
       let said: string | undefined;
       const consume = () =>
         transport.consume(
@@ -232,7 +253,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
         );
       subscription = await untilAvailable(
         async () => {
-          await transport.checkTopics(topics);
+          await transport.checkTopics(needed);
           return consume();
         },
         {
@@ -256,7 +277,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
         },
       );
       if (said !== undefined && subscription)
-        logger.info({ topics }, 'broker and topics available: consuming');
+        logger.info({ topics: needed }, 'broker and topics available: consuming');
       waiting = undefined;
       kafkaProblem = undefined;
       if (!subscription) return; // stopped while waiting

@@ -1,7 +1,7 @@
 import { CallerStates, featureRecord, SCENARIO_HEADER, Scorer, TRUTH_HEADER } from '@scam-detector/core';
 import type { ConsumedRecord } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
-import { prototypeScorer } from '../src/call-scorer.js';
+import { type CallScorer, prototypeScorer } from '../src/call-scorer.js';
 import { processRecords as processWith } from '../src/pipeline.js';
 import { sealedModel } from './models.js';
 
@@ -75,7 +75,11 @@ describe('processRecords', () => {
       1_000_000,
     );
     expect(mixed.rejected).toEqual({ forbidden_key: 1, empty_value: 1 });
-    expect(mixed.records[1]?.value).toBe(alone.records[0]?.value);
+    // The same result but for the input id it answers (another offset).
+    const { input: mixedInput, ...mixedResult } = JSON.parse(mixed.records[1]?.value as string);
+    const { input: aloneInput, ...aloneResult } = JSON.parse(alone.records[0]?.value as string);
+    expect(mixedResult).toEqual(aloneResult);
+    expect(mixedInput.offset).toBe(aloneInput.offset + 2);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -174,5 +178,70 @@ describe('processRecords: caller features', () => {
     const out = outcome.records[0];
     expect(out?.headers).toEqual(headers);
     expect(out?.value as string).not.toContain('wangiri');
+  });
+
+  it('gives every result the id of its input record', () => {
+    const records = [worldRecord(event(0)), worldRecord(event(5))];
+    const outcome = processWith(records, served, new CallerStates(), topics, 0, 1e6);
+    expect(outcome.records.map((r) => JSON.parse(r.value as string).input)).toEqual(
+      records.map((r) => ({ topic: 'in', partition: 0, offset: Number(r.offset) })),
+    );
+  });
+
+  it('writes a verdict record when a caller is flagged and when it is cleared, never per call or twice', () => {
+    // Flags calls of 3 s or less: the verdict logic is what is tested here, not the model.
+    const short: CallScorer = {
+      version: 'test-1',
+      featureSet: 'behaviour',
+      score: (c) => {
+        const scam = c.call_duration <= 3;
+        return {
+          label: scam ? 1 : 0,
+          probability: scam ? 0.9 : 0.1,
+          neighbours: 1,
+          scamNeighbours: scam ? 1 : 0,
+          nearestDistance: 0,
+        };
+      },
+    };
+    const withVerdicts = { ...topics, verdicts: 'verdicts' };
+    const states = new CallerStates();
+    const calls = [2, 2, 60, 2, 60, 60, 60, 60].map((duration, i) =>
+      worldRecord({ ...event(i * 10, '09179999991', '09175550000'), call_duration: duration }),
+    );
+    const first = processWith(calls.slice(0, 4), short, states, withVerdicts, 0, 1e6);
+    const verdictsOf = (o: typeof first) =>
+      o.records
+        .filter((r) => r.topic === 'verdicts')
+        .map((r) => ({ key: r.key, ...JSON.parse(r.value as string) }));
+    const flagged = verdictsOf(first);
+    expect(flagged).toHaveLength(1);
+    expect(flagged[0]).toMatchObject({
+      key: '09175550000',
+      caller: '09175550000',
+      verdict: 'flagged',
+      changed_ts: base,
+      first_flagged_ts: base,
+      calls_since_flagged: 1,
+      score: 0.9,
+      model_version: 'test-1',
+      input: { topic: 'in', partition: 0, offset: Number(calls[0]?.offset) },
+    });
+    expect(Object.keys(flagged[0].features)).toContain('calls_1h');
+    expect(first.verdicts).toEqual({ flagged: 1, cleared: 0 });
+    // Redelivered: no verdict again.
+    expect(verdictsOf(processWith(calls.slice(0, 4), short, states, withVerdicts, 0, 1e6))).toEqual([]);
+    const second = processWith(calls.slice(4), short, states, withVerdicts, 0, 1e6);
+    const cleared = verdictsOf(second);
+    expect(cleared).toHaveLength(1);
+    expect(cleared[0]).toMatchObject({
+      verdict: 'cleared',
+      first_flagged_ts: base,
+      calls_since_flagged: 7,
+      changed_ts: base + 60,
+    });
+    // Without a verdicts topic, none.
+    const none = processWith(calls.slice(0, 2), short, new CallerStates(), topics, 0, 1e6);
+    expect(none.records.every((r) => r.topic === 'out')).toBe(true);
   });
 });

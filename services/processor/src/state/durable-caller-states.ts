@@ -1,4 +1,10 @@
-import { CallerStates, type Logger } from '@scam-detector/core';
+import {
+  CallerStates,
+  IDLE_FORGET_MS,
+  type Logger,
+  stateFlagged,
+  stateWatermarkMs,
+} from '@scam-detector/core';
 import type { ProducedRecord, TopicAdmin } from '@scam-detector/transport';
 import type { CallerStateStore } from '../caller-state-store.js';
 import type { ProcessorMetrics } from '../metrics.js';
@@ -10,33 +16,68 @@ export interface DurableCallerStatesOptions {
   provider: StateStoreProvider;
   changelogTopic: string;
   logger: Logger;
-  metrics?: Pick<ProcessorMetrics, 'stateRestoring' | 'stateRestoredRecords' | 'stateRestoreDuration'>;
+  /** Callers kept in memory per partition (least recently used out first, once their state is in the local
+   *  store); the rest are read from the store when a batch needs them. Default 100,000. */
+  hotSetSize?: number;
+  /** Event time between two sweeps for idle callers (ms). Default one hour. */
+  sweepEveryMs?: number;
+  metrics?: Pick<
+    ProcessorMetrics,
+    'stateRestoring' | 'stateRestoredRecords' | 'stateRestoreDuration' | 'stateEvicted'
+  >;
 }
 
 interface Partition {
   /** Settles when the partition's state is restored (rejects when the restore failed; the next batch retries). */
   ready: Promise<void>;
   restoring: boolean;
+  /** The hot set: the states of the callers used most recently (all of them while they fit). */
   states: CallerStates;
+  /** The callers in `states`, least recently used first. */
+  recent: Map<string, true>;
   store?: PartitionStateStore;
   writer?: PartitionStateWriter;
   /** The changes of the batch in flight: sent with its results, applied locally once acknowledged. */
-  pending?: Map<string, Uint8Array>;
-  /** The local commits of acknowledged batches, in order. */
+  pending?: Map<string, Uint8Array | null>;
+  /** The local commits of acknowledged batches, in order; a batch's callers are loaded after it. */
   chain: Promise<void>;
+  /** The latest event time (ms) of the partition's events so far. */
+  latestEventMs: number;
+  /** Event time at which the last idle sweep started. */
+  sweptAtMs: number;
+  sweeping: boolean;
+  /** Callers touched since the running or last sweep started: not idle, whatever the sweep read. */
+  touchedSinceSweep: Set<string>;
+  /** Idle callers the last sweep found (value: flagged), tombstoned with the next batch. */
+  idle?: Map<string, boolean>;
+}
+
+/** What the changelog of one batch holds, and the flagged callers it evicted (their verdicts go too). */
+export interface BatchChanges {
+  records: ProducedRecord[];
+  /** Callers evicted for idleness that were flagged: their verdict must be tombstoned as well. */
+  evictedFlagged: string[];
+  evicted: number;
 }
 
 /**
  * The processor's caller-state port (caller-state-store.ts) made durable: each assigned input partition's
- * states are restored from the local store and the changelog before its first batch is processed; every batch's
+ * state is restored into the local store from the changelog before its first batch is processed; a batch's
+ * callers are read from the store into the in-memory hot set before it is scored (`load`); every batch's
  * changed states go to the changelog in the same send as its results (so they are acknowledged before the input
- * offsets are committed), then to the local store. A partition's states are held whole in memory while it is
- * assigned (the feature module's slab); the local store is what makes a restart fast.
+ * offsets are committed), then to the local store. The hot set is bounded: once the local store has a caller's
+ * state, the least recently used callers beyond `hotSetSize` leave memory. Callers idle past IDLE_FORGET_MS
+ * (event time) are found by a sweep of the store and evicted with the next batch: a tombstone in the changelog.
  */
 export class DurableCallerStates implements CallerStateStore {
   readonly #partitions = new Map<string, Partition>();
+  readonly #hotSetSize: number;
+  readonly #sweepEveryMs: number;
 
-  constructor(readonly options: DurableCallerStatesOptions) {}
+  constructor(readonly options: DurableCallerStatesOptions) {
+    this.#hotSetSize = options.hotSetSize ?? 100_000;
+    this.#sweepEveryMs = options.sweepEveryMs ?? 3_600_000;
+  }
 
   #key(topic: string, partition: number): string {
     return `${topic}\u0000${partition}`;
@@ -52,7 +93,12 @@ export class DurableCallerStates implements CallerStateStore {
       ready: Promise.resolve(),
       restoring: true,
       states: new CallerStates(),
+      recent: new Map(),
       chain: Promise.resolve(),
+      latestEventMs: Number.NEGATIVE_INFINITY,
+      sweptAtMs: Number.NEGATIVE_INFINITY,
+      sweeping: false,
+      touchedSinceSweep: new Set(),
     };
     metrics?.stateRestoring.inc();
     entry.ready = (async () => {
@@ -64,7 +110,6 @@ export class DurableCallerStates implements CallerStateStore {
           partition,
           logger,
         });
-        for await (const [caller, state] of store.entries()) entry.states.write(caller, state);
         entry.store = store;
         entry.writer = new PartitionStateWriter(store, undefined, changelogTopic, result.checkpoint);
         metrics?.stateRestoredRecords.inc({ reason: result.reason }, result.records);
@@ -83,6 +128,28 @@ export class DurableCallerStates implements CallerStateStore {
     return entry.ready;
   }
 
+  /**
+   * Brings a batch's callers into the hot set (restoring the partition first if needed), after the local commits
+   * of the batches before it: what the store returns is their latest state.
+   */
+  async load(topic: string, partition: number, callers: readonly string[]): Promise<void> {
+    await this.prepare(topic, partition);
+    const entry = this.#restored(topic, partition);
+    await entry.chain;
+    const missing = callers.filter((caller) => !entry.states.has(caller));
+    if (missing.length > 0) {
+      const found = await (entry.store as PartitionStateStore).getMany(missing);
+      missing.forEach((caller, i) => {
+        const state = found[i];
+        if (state) entry.states.write(caller, state);
+      });
+    }
+    for (const caller of callers) {
+      entry.recent.delete(caller);
+      entry.recent.set(caller, true);
+    }
+  }
+
   #restored(topic: string, partition: number): Partition {
     const entry = this.#partitions.get(this.#key(topic, partition));
     if (!entry?.writer) throw new Error(`caller state of ${topic}/${partition} is not restored`);
@@ -93,19 +160,44 @@ export class DurableCallerStates implements CallerStateStore {
     return this.#restored(topic, partition).states;
   }
 
-  /** The changelog records of the callers a batch touched (their states after it), to send with its results. */
-  changelog(topic: string, partition: number, callers: Iterable<string>): ProducedRecord[] {
+  /**
+   * The changelog records of a batch: the states of the callers it touched (after it), and tombstones for the
+   * idle callers the last sweep found (unless they called since). To send with the batch's results.
+   */
+  changelog(
+    topic: string,
+    partition: number,
+    callers: Iterable<string>,
+    latestEventMs = -Infinity,
+  ): BatchChanges {
     const entry = this.#restored(topic, partition);
-    const changes = new Map<string, Uint8Array>();
+    const changes = new Map<string, Uint8Array | null>();
     for (const caller of callers) {
       const state = entry.states.read(caller);
       if (state) changes.set(caller, state);
+      if (entry.sweeping) entry.touchedSinceSweep.add(caller);
+    }
+    if (latestEventMs > entry.latestEventMs) entry.latestEventMs = latestEventMs;
+    const evictedFlagged: string[] = [];
+    let evicted = 0;
+    if (entry.idle) {
+      for (const [caller, flagged] of entry.idle) {
+        if (changes.has(caller) || entry.touchedSinceSweep.has(caller)) continue;
+        changes.set(caller, null);
+        entry.states.delete(caller);
+        entry.recent.delete(caller);
+        if (flagged) evictedFlagged.push(caller);
+        evicted++;
+      }
+      entry.idle = undefined;
+      entry.touchedSinceSweep.clear();
     }
     entry.pending = changes;
-    return (entry.writer as PartitionStateWriter).records(changes);
+    return { records: (entry.writer as PartitionStateWriter).records(changes), evictedFlagged, evicted };
   }
 
-  /** The batch's output (results and changelog) was acknowledged: commit its changes to the local store. */
+  /** The batch's output (results and changelog) was acknowledged: commit its changes to the local store, then
+   *  trim the hot set and, once per sweep interval of event time, look for idle callers. */
   acknowledged(topic: string, partition: number): void {
     const entry = this.#partitions.get(this.#key(topic, partition));
     const changes = entry?.pending;
@@ -113,7 +205,13 @@ export class DurableCallerStates implements CallerStateStore {
     entry.pending = undefined;
     const writer = entry.writer;
     entry.chain = entry.chain
-      .then(() => writer.applied(changes))
+      .then(async () => {
+        await writer.applied(changes);
+        this.#trim(entry);
+        if (!entry.sweeping && !entry.idle && entry.latestEventMs - entry.sweptAtMs >= this.#sweepEveryMs) {
+          void this.#sweep(entry, partition);
+        }
+      })
       .catch((error: unknown) =>
         // The changelog has them: a restore reads them back. Only the local copy is behind.
         this.options.logger.warn(
@@ -121,6 +219,39 @@ export class DurableCallerStates implements CallerStateStore {
           'local state commit failed; the changelog has it',
         ),
       );
+  }
+
+  /** Drops the least recently used callers beyond the hot-set size from memory (the store has them all). */
+  #trim(entry: Partition): void {
+    let excess = entry.states.size - this.#hotSetSize;
+    if (excess <= 0) return;
+    for (const caller of entry.recent.keys()) {
+      if (excess-- <= 0) break;
+      entry.recent.delete(caller);
+      entry.states.delete(caller);
+    }
+  }
+
+  /** Reads the whole local store for callers idle past IDLE_FORGET_MS; the next batch tombstones them. */
+  async #sweep(entry: Partition, partition: number): Promise<void> {
+    const store = entry.store;
+    if (!store) return;
+    entry.sweeping = true;
+    entry.sweptAtMs = entry.latestEventMs;
+    entry.touchedSinceSweep.clear();
+    const cutoff = entry.latestEventMs - IDLE_FORGET_MS;
+    const idle = new Map<string, boolean>();
+    try {
+      for await (const [caller, state] of store.entries()) {
+        if (stateWatermarkMs(state) < cutoff) idle.set(caller, stateFlagged(state));
+      }
+      if (idle.size > 0) entry.idle = idle;
+    } catch (error) {
+      // A store closed under the sweep (the partition was revoked): the next owner sweeps.
+      this.options.logger.debug({ err: error, partition }, 'idle sweep stopped');
+    } finally {
+      entry.sweeping = false;
+    }
   }
 
   /** Partitions being restored now (readiness, metrics). */
@@ -145,6 +276,7 @@ export class DurableCallerStates implements CallerStateStore {
     await entry.store?.close();
   }
 
+  /** Callers in memory (the hot sets) and the bytes their states take. */
   usage(): { partitions: number; callers: number; bytes: number } {
     let callers = 0;
     let bytes = 0;

@@ -45,7 +45,18 @@ export interface Topics {
   output: string;
   dlq: string;
   group: string;
+  /** Created by the processor (compacted) on first start. */
+  verdicts: string;
 }
+
+/** Every topic of a test: its own and the processor's (the verdicts and the default-named state changelog). */
+export const topicsOf = (topics: Topics): string[] => [
+  topics.input,
+  topics.output,
+  topics.dlq,
+  topics.verdicts,
+  `${topics.group}-caller-state-changelog`,
+];
 
 /** Fresh topics and a group for one test, deleted when the test finishes. */
 export async function freshTopics(partitions = 6): Promise<Topics> {
@@ -54,15 +65,14 @@ export async function freshTopics(partitions = 6): Promise<Topics> {
     output: unique('it-scored'),
     dlq: unique('it-dlq'),
     group: unique('it-group'),
+    verdicts: unique('it-verdicts'),
   };
   // Retried: right after a broker restart (recovery tests) leaders can take a moment to be hosted again.
   await vi.waitFor(() => createTopics(BROKERS, [topics.input, topics.output, topics.dlq], partitions), {
     timeout: 60_000,
     interval: 1000,
   });
-  onTestFinished(() =>
-    deleteTopicsAndGroups(BROKERS, [topics.input, topics.output, topics.dlq], [topics.group]),
-  );
+  onTestFinished(() => deleteTopicsAndGroups(BROKERS, topicsOf(topics), [topics.group]));
   return topics;
 }
 
@@ -301,6 +311,7 @@ export function processorEnv(
     INPUT_TOPIC: topics.input,
     OUTPUT_TOPIC: topics.output,
     DLQ_TOPIC: topics.dlq,
+    CALLER_VERDICTS_TOPIC: topics.verdicts,
     CONSUMER_GROUP: topics.group,
     MODEL_PATH: modelPath,
     HTTP_PORT: '0',

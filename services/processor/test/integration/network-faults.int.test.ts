@@ -16,6 +16,7 @@ import {
   type Topics,
   testEvents,
   testTransport,
+  topicsOf,
   unique,
   waitForAssignment,
 } from './harness.js';
@@ -177,14 +178,13 @@ async function runFault(spec: Fault) {
     output: unique('ft-scored'),
     dlq: unique('ft-dlq'),
     group: unique('ft-group'),
+    verdicts: unique('ft-verdicts'),
   };
   await vi.waitFor(() => createTopics(direct, [topics.input, topics.output, topics.dlq], 6), {
     timeout: 60_000,
     interval: 1000,
   });
-  onTestFinished(() =>
-    deleteTopicsAndGroups(direct, [topics.input, topics.output, topics.dlq], [topics.group]),
-  );
+  onTestFinished(() => deleteTopicsAndGroups(direct, topicsOf(topics), [topics.group]));
   const model = await modelFile(31);
   const processor = startService(
     PROCESSOR_MAIN,

@@ -15,6 +15,7 @@ import {
   startService,
   type Topics,
   testTransport,
+  topicsOf,
   unique,
 } from './harness.js';
 
@@ -28,6 +29,7 @@ const topicNames = (): Topics => ({
   output: unique('it-scored'),
   dlq: unique('it-dlq'),
   group: unique('it-group'),
+  verdicts: unique('it-verdicts'),
 });
 
 /** The producer, the processor and the dashboard, as separate processes, all on `brokers`. */
@@ -48,7 +50,14 @@ async function startAll(brokers: string, topics: Topics, dashboardEnv: Record<st
   ]);
   const dashboard = startService(
     DASHBOARD_MAIN,
-    { ...kafka, OUTPUT_TOPIC: topics.output, DLQ_TOPIC: topics.dlq, MODEL_PATH: model.path, ...dashboardEnv },
+    {
+      ...kafka,
+      OUTPUT_TOPIC: topics.output,
+      DLQ_TOPIC: topics.dlq,
+      CALLER_VERDICTS_TOPIC: topics.verdicts,
+      MODEL_PATH: model.path,
+      ...dashboardEnv,
+    },
     ['--port', '0'],
     DASHBOARD_PORT,
   );
@@ -101,9 +110,7 @@ async function expectEverythingScoredAndShown(
 describe('any start order', () => {
   it('services started before their topics exist wait for them, then every event is scored and shown', async () => {
     const topics = topicNames();
-    onTestFinished(() =>
-      deleteTopicsAndGroups(BROKERS, [topics.input, topics.output, topics.dlq], [topics.group]),
-    );
+    onTestFinished(() => deleteTopicsAndGroups(BROKERS, topicsOf(topics), [topics.group]));
     const started = Date.now();
     const services = await startAll(BROKERS.join(','), topics);
     await expectWaiting(services, /waiting for topics? .*to exist/);
