@@ -203,7 +203,8 @@ export class Aggregates {
     return { p50: h.quantile(0.5), p95: h.quantile(0.95), p99: h.quantile(0.99), samples: h.total };
   }
 
-  stats(nowMs: number, source: Stats['source']): Stats {
+  /** Everything but the duplicate counts, which the store adds (duplicates never reach the aggregates). */
+  stats(nowMs: number, source: Stats['source']): Omit<Stats, 'duplicates'> {
     this.advance(nowMs);
     const nowSecond = Math.floor(nowMs / 1000);
     let recent = 0;

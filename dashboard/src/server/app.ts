@@ -4,7 +4,7 @@ import { PH_MOBILE_PATTERN } from '@scam-detector/core';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import type { CallerHistoryView, ModelInfo } from '../shared/wire.js';
+import type { CallerHistoryView, FlaggedPanel, ModelInfo } from '../shared/wire.js';
 import { toCsv, toJsonl, toScoredRecord } from './results.js';
 import type { ResultStore } from './store.js';
 import type { StreamHub } from './stream-hub.js';
@@ -54,13 +54,23 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Ready = the results are read (or replayed). The caller verdicts are reported but do not gate readiness: a
+  // dashboard whose verdicts topic does not exist yet (processors older than it, a topic still being created)
+  // still shows every result, so it should keep serving; the panel says what it waits for.
   app.get('/readyz', (_req, res) => {
     const state = store.sourceState;
     const ready = state === 'live' || state === 'replaying' || state === 'replay_done';
     const reason = store.sourceReason;
-    res
-      .status(ready ? 200 : 503)
-      .json({ ready, source: { mode: store.mode, state, ...(!ready && reason ? { reason } : {}) } });
+    const flagged = store.flagged.status();
+    res.status(ready ? 200 : 503).json({
+      ready,
+      source: { mode: store.mode, state, ...(!ready && reason ? { reason } : {}) },
+      verdicts: {
+        state: flagged.state,
+        loaded: flagged.loaded,
+        ...(flagged.state !== 'live' && flagged.reason ? { reason: flagged.reason } : {}),
+      },
+    });
   });
   app.get('/metrics', async (_req, res) => {
     deps.beforeMetrics?.();
@@ -98,6 +108,10 @@ export function createApp(deps: AppDeps): Express {
     }
     const view: CallerHistoryView = { caller, calls, limit: store.callers.callsPerCaller };
     res.json(view);
+  });
+  app.get('/api/flagged', (_req, res) => {
+    const panel: FlaggedPanel = store.flaggedPanel();
+    res.set('Cache-Control', 'no-store').json(panel);
   });
   app.get('/api/stream', (req, res) => hub.handle(req, res));
   app.get('/api/export', (req, res) => {

@@ -68,6 +68,7 @@ export class CallerHistory {
     if (view.scenario !== undefined) call.scenario = view.scenario;
     if (view.explanation?.features) call.features = view.explanation.features;
     if (view.explanation?.late) call.late = true;
+    if (view.input) call.input = view.input;
     calls.push(call);
     this.#total++;
     if (calls.length > this.callsPerCaller) {

@@ -64,10 +64,24 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     },
   });
   let loggedMalformed = 0;
+  let loggedMalformedVerdict = false;
   const store = new ResultStore({
     bufferSize: options.bufferSize ?? 1000,
     mode: feed.mode,
     ...(feed.replay ? { replay: feed.replay } : {}),
+    ...(feed.verdicts ? { verdicts: { topic: feed.verdicts.topic } } : {}),
+    onBeyondWindow: () => metrics.dedupBeyondWindow.inc(),
+    onVerdict: (kind, reason) => {
+      metrics.verdicts.inc({ kind });
+      if (kind === 'malformed' && !loggedMalformedVerdict) {
+        // Logged once: a producer writing garbage would otherwise flood the log; the counter keeps counting.
+        loggedMalformedVerdict = true;
+        logger.warn(
+          { reason, topic: feed.verdicts?.topic },
+          'malformed caller verdict skipped (further ones are only counted: dashboard_verdicts_total{kind="malformed"})',
+        );
+      }
+    },
     onLiveResult: (record, seenMs) => {
       const tsMs = record.call.ts * 1000;
       metrics.latency.observe({ stage: 'pipeline' }, Math.max(0, record.processed_ts - record.call.ts));
@@ -99,7 +113,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     registry: metrics.registry,
     modelInfo: createModelInfo(options.modelPath, store),
     webRoot: options.webRoot ?? fileURLToPath(new URL('../web/', import.meta.url)),
-    beforeMetrics: () => metrics.streams.set(hub.clients),
+    beforeMetrics: () => {
+      metrics.streams.set(hub.clients);
+      metrics.flaggedCallers.set(store.flagged.size);
+    },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const done = (error?: Error): void => (error ? reject(error) : resolve(listening));

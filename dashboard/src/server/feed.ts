@@ -1,4 +1,5 @@
-import type { SourceMode, SourceState } from '../shared/wire.js';
+import type { SourceMode, SourceState, VerdictSourceState } from '../shared/wire.js';
+import type { VerdictRecord } from './flagged-callers.js';
 import type { ScoredRecord } from './results.js';
 
 /**
@@ -15,6 +16,14 @@ export interface FeedSink {
   malformed(reason: string, line?: number): void;
   /** The feed's state changed; `reason` says why it is not live (e.g. the topics it waits for). */
   state(state: SourceState, reason?: string): void;
+  /** A record of the caller-verdicts topic: the caller's current verdict, or undefined (a tombstone). */
+  verdict(caller: string, verdict: VerdictRecord | undefined): void;
+  /** A record of the caller-verdicts topic that is not a verdict: counted, not applied. */
+  malformedVerdict(reason: string): void;
+  /** The verdicts topic's reading state changed. */
+  verdictState(state: VerdictSourceState, reason?: string): void;
+  /** The verdicts topic was read to the end it had when reading began. */
+  verdictsLoaded(): void;
 }
 
 export interface FeedSubscription {
@@ -28,6 +37,8 @@ export interface ResultFeed {
   readonly replay?: { file: string; speed: number };
   /** For a Kafka feed: the consumer group of this instance alone. */
   readonly group?: string;
+  /** For a feed with caller verdicts: their topic, and the consumer group this instance reads it in. */
+  readonly verdicts?: { topic: string; group: string };
   /** Starts delivering to `sink`; resolves once started (a feed that cannot reach its source yet keeps
    *  retrying and reports `no_broker` rather than rejecting). */
   subscribe(sink: FeedSink): Promise<FeedSubscription>;

@@ -59,6 +59,7 @@ if (replaying) {
   feed = createTransportFeed(transport, {
     outputTopic: config.OUTPUT_TOPIC,
     dlqTopic: config.DLQ_TOPIC,
+    verdictsTopic: config.CALLER_VERDICTS_TOPIC,
     fromBeginning: config.DASHBOARD_FROM_BEGINNING,
     logger,
   });
@@ -104,7 +105,7 @@ logger.info(
     : {
         port: dashboard.port,
         brokers: config.KAFKA_BROKERS,
-        topics: [config.OUTPUT_TOPIC, config.DLQ_TOPIC],
+        topics: [config.OUTPUT_TOPIC, config.DLQ_TOPIC, config.CALLER_VERDICTS_TOPIC],
       },
   // It listens on every address (a pod's, a port-forward's), not only localhost: say so, and the port.
   `dashboard listening on port ${dashboard.port} (all addresses)`,
@@ -129,9 +130,10 @@ async function shutdown(reason: string): Promise<void> {
     code = EXIT.failure;
   }
   if (transport && feed.group && dashboard.store.wasLive) {
-    // The group was this instance's alone; remove it rather than leave it to expire (best effort, briefly).
+    // The groups were this instance's alone; remove them rather than leave them to expire (best effort, briefly).
+    const groups = [feed.group, ...(feed.verdicts ? [feed.verdicts.group] : [])];
     await Promise.race([
-      deleteTopicsAndGroups(config.KAFKA_BROKERS, [], [feed.group], security).catch(() => undefined),
+      deleteTopicsAndGroups(config.KAFKA_BROKERS, [], groups, security).catch(() => undefined),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
   }

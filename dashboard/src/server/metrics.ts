@@ -24,6 +24,9 @@ export interface DashboardMetrics {
   streams: Gauge;
   streamDrops: Counter<'reason'>;
   skippedUpdates: Counter;
+  dedupBeyondWindow: Counter;
+  verdicts: Counter<'kind'>;
+  flaggedCallers: Gauge;
 }
 
 /** One registry per process: the dashboard's counters plus Node's default process metrics (RSS, event loop). */
@@ -77,7 +80,7 @@ export function createDashboardMetrics(options: DashboardMetricsOptions = {}): D
     registry,
     events: new Counter({
       name: 'dashboard_events_total',
-      help: 'Records read, by kind: scored (valid results), dlq (dead letters), malformed (not a valid result).',
+      help: 'Records read, by kind: scored (valid results, each input id once), duplicate (a result whose input id was already counted: dropped), dlq (dead letters), malformed (not a valid result).',
       labelNames: ['kind'],
       registers: [registry],
     }),
@@ -102,6 +105,22 @@ export function createDashboardMetrics(options: DashboardMetricsOptions = {}): D
     skippedUpdates: new Counter({
       name: 'dashboard_stream_skipped_updates_total',
       help: 'Updates not sent to a client whose socket was still full (it gets the next one).',
+      registers: [registry],
+    }),
+    dedupBeyondWindow: new Counter({
+      name: 'dashboard_dedup_beyond_window_total',
+      help: 'Results counted without a duplicate check: their input offset was older than the window of offsets remembered for its partition (a repeat this old would be counted twice).',
+      registers: [registry],
+    }),
+    verdicts: new Counter({
+      name: 'dashboard_verdicts_total',
+      help: 'Records of the caller-verdicts topic read, by kind: flagged, cleared, tombstone (caller evicted), malformed (not a verdict: skipped).',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    flaggedCallers: new Gauge({
+      name: 'dashboard_flagged_callers',
+      help: 'Callers flagged now, as the flagged-callers panel keeps them (at most its limit).',
       registers: [registry],
     }),
   };

@@ -1,5 +1,5 @@
 import { EXPLAINED_FEATURES, PH_MOBILE_PATTERN } from '@scam-detector/core';
-import type { ResultView } from '../shared/wire.js';
+import type { InputRef, ResultView } from '../shared/wire.js';
 
 /** A scored result as validated from the stream or a recording: a ResultView before the dashboard stamps it. */
 export type ScoredRecord = Omit<ResultView, 'seq' | 'seen_ms'>;
@@ -32,6 +32,16 @@ function explainedFeatures(value: unknown): Record<string, number> | undefined {
     features[name] = v;
   }
   return features;
+}
+
+/** A result's input id, when it is one: a topic name, a partition and an offset (non-negative integers). */
+export function inputRef(value: unknown): InputRef | undefined {
+  if (!isObject(value)) return undefined;
+  const { topic, partition, offset } = value;
+  if (typeof topic !== 'string' || topic.length === 0 || topic.length > MAX_STRING) return undefined;
+  if (!Number.isSafeInteger(partition) || (partition as number) < 0) return undefined;
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) return undefined;
+  return { topic, partition: partition as number, offset: offset as number };
 }
 
 /**
@@ -91,6 +101,10 @@ export function validateScored(value: unknown, truthHeader?: 0 | 1, scenarioHead
     if (features) record.explanation.features = features;
     if (explanation.late === true) record.explanation.late = true;
   }
+  // The id of the input record: what makes a redelivered result recognisable. An unusable one is ignored, like
+  // an unusable explanation (the result is then counted as results without one are).
+  const input = inputRef(value.input);
+  if (input) record.input = input;
   return { ok: true, record };
 }
 

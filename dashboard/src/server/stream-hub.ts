@@ -23,6 +23,9 @@ interface Client {
   lastSentMs: number;
   /** Since when the socket's buffer has been full (0 = it is not). */
   congestedSinceMs: number;
+  /** It missed a change of the flagged-callers panel (skipped while congested): its next update carries every
+   *  row instead of a delta. */
+  needsFullPanel: boolean;
 }
 
 /**
@@ -62,6 +65,7 @@ export class StreamHub {
       stats: this.#store.stats(),
       series: this.#store.series(),
       buffer_size: this.#store.buffer.capacity,
+      flagged: this.#store.flaggedPanel(),
     };
   }
 
@@ -80,12 +84,15 @@ export class StreamHub {
     });
     res.flushHeaders();
     req.socket.setNoDelay(true);
+    // Panel changes made while nobody was connected are in this snapshot already: no delta is owed for them.
+    if (this.#clients.size === 0) this.#store.flagged.takeDelta();
     const snapshot = this.snapshot();
     const client: Client = {
       res,
       lastSeq: snapshot.events.at(-1)?.seq ?? this.#store.lastSeq,
       lastSentMs: Date.now(),
       congestedSinceMs: 0,
+      needsFullPanel: false,
     };
     res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
     this.#clients.add(client);
@@ -111,10 +118,17 @@ export class StreamHub {
   tick(nowMs = Date.now()): void {
     if (this.#clients.size === 0) return;
     const lastSeq = this.#store.lastSeq;
-    let shared: { stats: string; series: string } | undefined;
-    const built = new Map<number, string>();
+    // The flagged-callers panel's changes since the last tick, taken once for every page: each page gets them as
+    // a delta, or, if it missed one, every row.
+    const delta = this.#store.flagged.takeDelta();
+    const panelChanged = delta !== undefined;
+    let shared: { stats: string; series: string; flagged: string } | undefined;
+    let deltaJson: string | undefined;
+    let fullJson: string | undefined;
+    const built = new Map<string, string>();
     for (const client of this.#clients) {
       if (client.res.writableNeedDrain) {
+        if (panelChanged) client.needsFullPanel = true;
         client.congestedSinceMs ||= nowMs;
         if (nowMs - client.congestedSinceMs >= this.#options.slowClientTimeoutMs) {
           this.#options.onDrop?.('slow');
@@ -126,23 +140,35 @@ export class StreamHub {
         continue;
       }
       client.congestedSinceMs = 0;
-      const fresh = lastSeq > client.lastSeq;
+      const fresh = lastSeq > client.lastSeq || panelChanged || client.needsFullPanel;
       if (!fresh && nowMs - client.lastSentMs < this.#options.idleIntervalMs) continue;
-      let message = built.get(client.lastSeq);
+      const full = delta === 'full' || client.needsFullPanel;
+      const key = `${client.lastSeq}/${full ? 'full' : 'delta'}`;
+      let message = built.get(key);
       if (message === undefined) {
         shared ??= {
           stats: JSON.stringify(this.#store.stats()),
           series: JSON.stringify(this.#store.series()),
+          flagged: JSON.stringify(this.#store.flagged.status()),
         };
         const events = this.#store.since(client.lastSeq, this.#options.maxEventsPerUpdate);
         const first = events[0]?.seq ?? lastSeq + 1;
         const skipped = Math.max(0, first - client.lastSeq - 1);
+        let rows = '';
+        if (full) {
+          fullJson ??= JSON.stringify(this.#store.flagged.list());
+          rows = `,"flagged_callers":${fullJson}`;
+        } else if (delta !== undefined) {
+          deltaJson ??= JSON.stringify(delta);
+          rows = `,"flagged_delta":${deltaJson}`;
+        }
         // Spliced by hand so the shared parts are stringified once per tick, not once per client.
-        message = `event: update\ndata: {"instance":"${this.instance}","sent_ms":${nowMs},"events":${JSON.stringify(events)},"skipped":${skipped},"stats":${shared.stats},"series":${shared.series}}\n\n`;
-        built.set(client.lastSeq, message);
+        message = `event: update\ndata: {"instance":"${this.instance}","sent_ms":${nowMs},"events":${JSON.stringify(events)},"skipped":${skipped},"stats":${shared.stats},"series":${shared.series},"flagged":${shared.flagged}${rows}}\n\n`;
+        built.set(key, message);
       }
       client.lastSeq = lastSeq;
       client.lastSentMs = nowMs;
+      client.needsFullPanel = false;
       client.res.write(message);
     }
     if (this.#clients.size === 0) this.#stopTimer();

@@ -4,6 +4,14 @@
  * (`call.ts`, `processed_ts`).
  */
 
+/** Where a result's input record was read: the contract's `InputId` (unique per input record). A result
+ *  redelivered after a processor crash carries the same one. */
+export interface InputRef {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 /** One scored result as the dashboard keeps it: the calls_scored contract, validated, plus what it adds. */
 export interface ResultView {
   /** Increasing per server process; lets a page merge a snapshot and updates without duplicates. */
@@ -37,6 +45,8 @@ export interface ResultView {
     /** The call arrived later than the feature lateness bound. */
     late?: true;
   };
+  /** The input record this result answers (results of older processors and recordings have none). */
+  input?: InputRef;
   /** When this dashboard received it, epoch ms. */
   seen_ms: number;
 }
@@ -85,6 +95,7 @@ export interface CallerCall {
   model_version: string;
   features?: Record<string, number>;
   late?: true;
+  input?: InputRef;
 }
 
 /** GET /api/caller/:number. */
@@ -135,8 +146,21 @@ export interface Stats {
   quality: Quality;
   /** Per scenario, in the order scenarios were first seen (at most a few dozen names are tracked). */
   quality_by_scenario: ScenarioQuality[];
+  /** Results whose input id had already been counted: dropped, in no figure. */
+  duplicates: DuplicateStats;
   source: { mode: SourceMode; state: SourceState; replay?: ReplayStatus };
   started_ms: number;
+}
+
+/** Results dropped because their input id (topic, partition, offset) was already counted. */
+export interface DuplicateStats {
+  /** Results dropped as repeats. */
+  dropped: number;
+  /** Results whose offset was older than their input partition's window: counted, since they cannot be
+   *  checked (a repeat this old would be counted twice). */
+  beyond_window: number;
+  /** Offsets remembered per input partition, below the highest seen. */
+  window_offsets: number;
 }
 
 /** One point per second of the rolling window, oldest first. Null where the second had no data. */
@@ -152,6 +176,61 @@ export interface SeriesPoint {
   pipeline_p99: number | null;
 }
 
+/** A currently flagged caller: its latest verdict on the caller-verdicts topic, and the calls since. */
+export interface FlaggedCaller {
+  caller: string;
+  /** Event time of the call that flagged it, float Unix seconds. */
+  first_flagged_ts: number;
+  /** Event time of the call that changed the verdict (the flagging call), float Unix seconds. */
+  changed_ts: number;
+  /** The caller's calls since it was flagged, the flagging one included: the verdict's count plus the
+   *  (deduplicated) results of this caller this dashboard has read after it. */
+  calls_since: number;
+  /** P(scam) of the flagging call. */
+  score: number;
+  model_version: string;
+  /** Float Unix seconds. */
+  processed_ts: number;
+  /** The caller's features at the flagging call (calls_1m, calls_1h, ...): the evidence. */
+  features: Record<string, number | null>;
+  /** The input record of the flagging call. */
+  input: InputRef;
+}
+
+/** none: this source has no verdicts (a replay); connecting / waiting (the topic does not exist yet) /
+ *  no_broker: not reading yet; live: reading. */
+export type VerdictSourceState = 'none' | 'connecting' | 'waiting' | 'no_broker' | 'live';
+
+/** The flagged-callers panel without its rows (sent with every update). */
+export interface FlaggedStatus {
+  state: VerdictSourceState;
+  /** Why it is not live, when known. */
+  reason?: string;
+  /** The topic read, when there is one. */
+  topic?: string;
+  /** The whole topic has been read once (its end as of the start was reached): the list is complete. */
+  loaded: boolean;
+  /** Callers flagged now (as kept: at most `limit`). */
+  count: number;
+  /** Most flagged callers kept (the most recently first flagged). */
+  limit: number;
+  /** Flagged callers not kept because of the limit, since start. */
+  left_out: number;
+  /** Records of the verdicts topic that were not verdicts: counted, skipped. */
+  malformed: number;
+}
+
+/** GET /api/flagged and the snapshot's `flagged`: the panel with its rows, most recently first flagged first. */
+export interface FlaggedPanel extends FlaggedStatus {
+  callers: FlaggedCaller[];
+}
+
+/** Changes to the panel's rows since the previous update: rows to add or replace, callers to remove. */
+export interface FlaggedDelta {
+  upsert: FlaggedCaller[];
+  remove: string[];
+}
+
 /** First message on a stream: everything a new page needs at once. */
 export interface SnapshotMessage {
   instance: string;
@@ -159,6 +238,7 @@ export interface SnapshotMessage {
   stats: Stats;
   series: SeriesPoint[];
   buffer_size: number;
+  flagged: FlaggedPanel;
 }
 
 /** Later messages, at most one per push interval: the results since the last one (the newest of them when
@@ -172,6 +252,12 @@ export interface UpdateMessage {
   skipped: number;
   stats: Stats;
   series: SeriesPoint[];
+  /** The flagged-callers panel's state. */
+  flagged: FlaggedStatus;
+  /** The panel's rows changed since the previous update: apply these. */
+  flagged_delta?: FlaggedDelta;
+  /** Instead of a delta (this page missed one): every row, replacing the page's. */
+  flagged_callers?: FlaggedCaller[];
 }
 
 export interface ModelInfo {

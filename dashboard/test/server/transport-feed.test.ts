@@ -15,7 +15,6 @@ import { scored } from './fixtures.js';
 function fakeTransport(failures = 0) {
   const calls: ConsumeOptions[] = [];
   let handler: BatchHandler | undefined;
-  let stopResolve: (() => void) | undefined;
   let remainingFailures = failures;
   const transport: Transport = {
     checkTopics: async () => undefined,
@@ -25,10 +24,12 @@ function fakeTransport(failures = 0) {
       if (remainingFailures-- > 0) throw new Error('broker down');
       handler = batchHandler;
       options.listener?.assigned?.([{ topic: options.topics[0] as string, partitions: [0] }]);
-      const stopped = new Promise<void>((resolve) => {
-        stopResolve = resolve;
-      });
-      const subscription: Subscription = { assignment: () => [], stop: async () => stopResolve?.(), stopped };
+      const stopped = Promise.withResolvers<void>();
+      const subscription: Subscription = {
+        assignment: () => [],
+        stop: async () => stopped.resolve(),
+        stopped: stopped.promise,
+      };
       return subscription;
     },
     close: async () => undefined,
@@ -70,6 +71,28 @@ describe('transport feed', () => {
     expect(a.calls[0]?.group).not.toBe(b.calls[0]?.group); // every instance sees every result
     await subA.stop();
     await subB.stop();
+  });
+
+  it('reads the verdicts topic from its earliest record in a second group of its own, whatever the results do', async () => {
+    const fake = fakeTransport();
+    const feed = createTransportFeed(fake.transport, {
+      outputTopic: 'scored',
+      dlqTopic: 'dlq',
+      verdictsTopic: 'verdicts',
+      fromBeginning: false,
+      logger,
+    });
+    const sub = await feed.subscribe(
+      new ResultStore({ bufferSize: 10, mode: 'kafka', verdicts: { topic: 'verdicts' } }),
+    );
+    await expect.poll(() => fake.calls.length).toBe(2);
+    const results = fake.calls.find((c) => c.topics.includes('scored'));
+    const verdicts = fake.calls.find((c) => c.topics.includes('verdicts'));
+    expect(results).toMatchObject({ topics: ['scored', 'dlq'], fromBeginning: false });
+    expect(verdicts).toMatchObject({ topics: ['verdicts'], fromBeginning: true });
+    expect(verdicts?.group).toBe(feed.verdicts?.group);
+    expect(verdicts?.group).not.toBe(results?.group);
+    await sub.stop();
   });
 
   it('turns records into results, dead letters and malformed counts, and produces nothing', async () => {

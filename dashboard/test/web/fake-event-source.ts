@@ -1,4 +1,12 @@
-import type { ResultView, SnapshotMessage, Stats, UpdateMessage } from '../../src/shared/wire.js';
+import type {
+  FlaggedCaller,
+  FlaggedPanel,
+  FlaggedStatus,
+  ResultView,
+  SnapshotMessage,
+  Stats,
+  UpdateMessage,
+} from '../../src/shared/wire.js';
 
 /** A stand-in for EventSource that the test drives: open, send named events, fail. */
 export class FakeEventSource extends EventTarget {
@@ -83,6 +91,54 @@ export function stats(overrides: Partial<Stats> = {}): Stats {
     },
     source: { mode: 'kafka', state: 'live' },
     started_ms: 0,
+    duplicates: { dropped: 0, beyond_window: 0, window_offsets: 1_048_576 },
+    ...overrides,
+  };
+}
+
+export function flaggedStatus(overrides: Partial<FlaggedStatus> = {}): FlaggedStatus {
+  return {
+    state: 'live',
+    topic: 'caller_verdicts',
+    loaded: true,
+    count: 0,
+    limit: 10_000,
+    left_out: 0,
+    malformed: 0,
+    ...overrides,
+  };
+}
+
+export function flaggedPanel(
+  callers: FlaggedCaller[] = [],
+  overrides: Partial<FlaggedStatus> = {},
+): FlaggedPanel {
+  return { ...flaggedStatus({ count: callers.length, ...overrides }), callers };
+}
+
+/** A flagged caller: `n` picks the number and makes later `n` flagged later. */
+export function flaggedCaller(n: number, overrides: Partial<FlaggedCaller> = {}): FlaggedCaller {
+  return {
+    caller: `0918${String(1_000_000 + n)}`,
+    first_flagged_ts: 1_790_000_000 + n * 60,
+    changed_ts: 1_790_000_000 + n * 60,
+    calls_since: 1,
+    score: 0.9,
+    model_version: 'knn-0123456789abcdef',
+    processed_ts: 1_790_000_000.01 + n * 60,
+    features: {
+      calls_1m: 3,
+      calls_1h: 42,
+      calls_24h: 120,
+      distinct_callees_1h: 40,
+      distinct_callees_24h: 118,
+      short_share_24h: 0.95,
+      night_share_24h: 0.1,
+      mean_duration_24h: 2.5,
+      seconds_since_previous: 20,
+      number_age_seconds: 3000,
+    },
+    input: { topic: 'calls_raw', partition: 0, offset: n },
     ...overrides,
   };
 }
@@ -91,10 +147,25 @@ export function snapshot(
   events: ResultView[],
   instance = 'server-a',
   statsOverrides: Partial<Stats> = {},
+  flagged: FlaggedPanel = flaggedPanel(),
 ): SnapshotMessage {
-  return { instance, events, stats: stats(statsOverrides), series: [], buffer_size: 1000 };
+  return { instance, events, stats: stats(statsOverrides), series: [], buffer_size: 1000, flagged };
 }
 
-export function update(events: ResultView[], instance = 'server-a', skipped = 0): UpdateMessage {
-  return { instance, sent_ms: 0, events, skipped, stats: stats(), series: [] };
+export function update(
+  events: ResultView[],
+  instance = 'server-a',
+  skipped = 0,
+  flagged: Partial<Pick<UpdateMessage, 'flagged' | 'flagged_delta' | 'flagged_callers'>> = {},
+): UpdateMessage {
+  return {
+    instance,
+    sent_ms: 0,
+    events,
+    skipped,
+    stats: stats(),
+    series: [],
+    flagged: flaggedStatus(),
+    ...flagged,
+  };
 }
