@@ -1,5 +1,13 @@
 import { computed, getCurrentScope, onScopeDispose, ref, shallowRef } from 'vue';
-import type { ResultView, SeriesPoint, SnapshotMessage, Stats, UpdateMessage } from '../../shared/wire.js';
+import type {
+  FlaggedCaller,
+  FlaggedStatus,
+  ResultView,
+  SeriesPoint,
+  SnapshotMessage,
+  Stats,
+  UpdateMessage,
+} from '../../shared/wire.js';
 
 /** The page's side of the connection: open, reconnecting (the stream broke; it retries by itself). */
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
@@ -38,6 +46,11 @@ export function useDashboardStream(options: StreamOptions = {}) {
   /** Results the server did not send this page (it pushes at most a few hundred per update). */
   const skipped = ref(0);
   const reconnects = ref(0);
+  /** The flagged-callers panel: its state, and its rows, the most recently first flagged first. */
+  const flaggedStatus = shallowRef<FlaggedStatus | null>(null);
+  const flagged = shallowRef<FlaggedCaller[]>([]);
+  /** The panel's rows by caller, where deltas are applied; `flagged` is rebuilt from it once per message. */
+  const flaggedByCaller = new Map<string, FlaggedCaller>();
 
   let instance: string | undefined;
   let lastSeq = 0;
@@ -59,6 +72,17 @@ export function useDashboardStream(options: StreamOptions = {}) {
     else events.value = fresh.concat(events.value).slice(0, capacity);
   }
 
+  function setFlagged(rows: readonly FlaggedCaller[]): void {
+    flaggedByCaller.clear();
+    for (const row of rows) flaggedByCaller.set(row.caller, row);
+  }
+
+  function publishFlagged(): void {
+    flagged.value = [...flaggedByCaller.values()].sort(
+      (a, b) => b.first_flagged_ts - a.first_flagged_ts || (a.caller < b.caller ? -1 : 1),
+    );
+  }
+
   function onSnapshot(message: SnapshotMessage): void {
     capacity = message.buffer_size || capacity;
     if (message.instance !== instance) {
@@ -71,6 +95,11 @@ export function useDashboardStream(options: StreamOptions = {}) {
     take(message.events);
     stats.value = message.stats;
     series.value = message.series;
+    // Every snapshot carries the whole panel: it replaces what the page had.
+    const { callers, ...status } = message.flagged;
+    flaggedStatus.value = status;
+    setFlagged(callers);
+    publishFlagged();
     link.value = 'live';
     backoffMs = 1000;
   }
@@ -80,6 +109,15 @@ export function useDashboardStream(options: StreamOptions = {}) {
     take(message.events);
     skipped.value += message.skipped;
     stats.value = message.stats;
+    flaggedStatus.value = message.flagged;
+    if (message.flagged_callers) {
+      setFlagged(message.flagged_callers);
+      publishFlagged();
+    } else if (message.flagged_delta) {
+      for (const caller of message.flagged_delta.remove) flaggedByCaller.delete(caller);
+      for (const row of message.flagged_delta.upsert) flaggedByCaller.set(row.caller, row);
+      publishFlagged();
+    }
     // The series is one point per second: redraw the charts when a second completes, not ten times in it.
     if (message.series.at(-1)?.t !== series.value.at(-1)?.t) series.value = message.series;
   }
@@ -140,7 +178,22 @@ export function useDashboardStream(options: StreamOptions = {}) {
   connect();
   if (getCurrentScope()) onScopeDispose(close);
 
-  return { link, connection, events, held, paused, stats, series, skipped, reconnects, pause, resume, close };
+  return {
+    link,
+    connection,
+    events,
+    held,
+    paused,
+    stats,
+    series,
+    skipped,
+    reconnects,
+    flagged,
+    flaggedStatus,
+    pause,
+    resume,
+    close,
+  };
 }
 
 export type DashboardStream = ReturnType<typeof useDashboardStream>;
