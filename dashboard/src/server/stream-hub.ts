@@ -34,7 +34,8 @@ interface Client {
  * built once per tick for all clients at the same point. A client whose socket is still full at a tick is
  * skipped (sampled: its next update carries the newest results and the current aggregates); one that stays
  * full past the timeout is disconnected. Either way at most one message waits per client, so a slow page
- * never grows server memory.
+ * never grows server memory. The flagged-callers panel travels the same way: whole in the snapshot, then its
+ * changes since the last tick in each update (every row instead, for a page that was skipped while it changed).
  */
 export class StreamHub {
   readonly instance = randomBytes(6).toString('hex');

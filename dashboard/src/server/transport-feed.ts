@@ -46,6 +46,8 @@ interface FollowSpec {
   retryMs: number;
   noBrokerAfterMs: number;
   logger: Logger;
+  /** Log an unreachable broker at debug level only (another loop of the same feed already says it). */
+  quietWhenNoBroker?: boolean;
 }
 
 /**
@@ -75,7 +77,10 @@ function follow(transport: Transport, spec: FollowSpec): FeedSubscription {
         if (unavailable.code === 'TOPICS_MISSING') spec.missing?.();
         const { code, message } = unavailable;
         spec.report(code === 'BROKER_UNREACHABLE' ? 'no_broker' : 'waiting', message);
-        if (message !== said) spec.logger.warn({ retry_ms: spec.retryMs }, `${message}; retrying`);
+        if (message !== said) {
+          const quiet = code === 'BROKER_UNREACHABLE' && spec.quietWhenNoBroker;
+          spec.logger[quiet ? 'debug' : 'warn']({ retry_ms: spec.retryMs }, `${message}; retrying`);
+        }
         said = message;
         await pause();
         continue;
@@ -124,7 +129,10 @@ function follow(transport: Transport, spec: FollowSpec): FeedSubscription {
           spec.logger.error({ err: error }, `${spec.what} consumer stopped for good; reconnecting`);
         }
       } catch (error) {
-        spec.logger.warn({ err: error, retry_ms: spec.retryMs }, 'cannot reach the broker; retrying');
+        spec.logger[spec.quietWhenNoBroker ? 'debug' : 'warn'](
+          { err: error, retry_ms: spec.retryMs },
+          `cannot reach the broker to read ${spec.what}; retrying`,
+        );
       }
       clearTimeout(patience);
       subscription = undefined;
@@ -234,6 +242,7 @@ export function createTransportFeed(transport: Transport, options: TransportFeed
         group: verdictsGroup,
         topics: [verdictsTopic],
         fromBeginning: () => true,
+        quietWhenNoBroker: true, // the results' loop says it already, once
         report: (state, reason) => sink.verdictState(state, reason),
         assigned: (assignment) => {
           owned = assignment.find((a) => a.topic === verdictsTopic)?.partitions ?? [];
