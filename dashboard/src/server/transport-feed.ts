@@ -222,11 +222,12 @@ export function createTransportFeed(transport: Transport, options: TransportFeed
       // Read to the end once every assigned partition has reported no lag, or when none has sent a batch for a
       // while (an empty partition sends none; a compacted tail can leave the end above the last record).
       let loaded = false;
+      let reading = false;
       let idle: NodeJS.Timeout | undefined;
       let owned: number[] = [];
       const caughtUp = new Set<number>();
       const finish = (): void => {
-        if (loaded) return;
+        if (loaded || !reading) return; // quiet because the broker went away is not the end of the topic
         loaded = true;
         clearTimeout(idle);
         sink.verdictsLoaded();
@@ -243,7 +244,10 @@ export function createTransportFeed(transport: Transport, options: TransportFeed
         topics: [verdictsTopic],
         fromBeginning: () => true,
         quietWhenNoBroker: true, // the results' loop says it already, once
-        report: (state, reason) => sink.verdictState(state, reason),
+        report: (state, reason) => {
+          reading = state === 'live';
+          sink.verdictState(state, reason);
+        },
         assigned: (assignment) => {
           owned = assignment.find((a) => a.topic === verdictsTopic)?.partitions ?? [];
           armIdle();
