@@ -191,6 +191,11 @@ bench: build ## Pipeline benchmark on a local broker (drain 200k, latency at 1,0
 	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench.js; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) node services/producer/dist/bench-rate.js
 
+.PHONY: bench-durable
+bench-durable: build ## Durable caller state: drain 200k (bare loop vs memory vs durable state), p99 at 1,000/s, a million callers (hot set, RSS, restore): JSON lines
+	@scripts/kafka/kafka.sh up >/dev/null
+	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench-durable.js
+
 SOAK_MINUTES ?= 30
 .PHONY: bench-soak
 bench-soak: build ## Soak: SOAK_MINUTES (30) at 2,000 events/s, a processor SIGKILL every 5 min, one broker restart; RSS, lag, lost, duplicated (JSON lines; exit 1 if a check fails)
@@ -304,8 +309,8 @@ deploy: ## Install or upgrade the chart: Kafka, topics, training Job, processors
 	helm upgrade --install $(RELEASE) charts/scam-detector --namespace $(NAMESPACE) --create-namespace --wait --timeout 10m
 
 .PHONY: scale
-scale: ## Scale the processors: make scale REPLICAS=3 (at most the 6 partitions do work)
-	kubectl --namespace $(NAMESPACE) scale deployment/$(RELEASE)-processor --replicas=$(REPLICAS)
+scale: ## Scale the processors: make scale REPLICAS=3 (at most the 6 partitions do work; a Deployment, or the StatefulSet of processor.state.storage.type=persistentVolumeClaim)
+	kubectl --namespace $(NAMESPACE) scale deployment,statefulset --selector app.kubernetes.io/instance=$(RELEASE),app.kubernetes.io/component=processor --replicas=$(REPLICAS)
 
 .PHONY: port-forward
 port-forward: ## Open the dashboard on http://localhost:$(DASHBOARD_PORT)

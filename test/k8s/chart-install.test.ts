@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHART, eventually, kubectlJson, mustRun, run, trainerJobsSucceeded, uniqueName } from './support.js';
+import {
+  CHART,
+  eventually,
+  kubectlJson,
+  mustRun,
+  run,
+  toolEnv,
+  trainerJobsSucceeded,
+  uniqueName,
+} from './support.js';
 
 type PodList = {
   items: { metadata: { name: string; labels: Record<string, string> }; status: { phase: string } }[];
@@ -22,7 +31,7 @@ async function restrictedNamespace(prefix: string): Promise<string> {
   return name;
 }
 
-async function install(namespace: string, args: string[]): Promise<void> {
+async function install(namespace: string, args: string[]): Promise<string> {
   // The server validates every object strictly first (unknown fields are an error, not silently dropped).
   const rendered = await mustRun('helm', ['template', 'rel', CHART, '--namespace', namespace, ...args]);
   const dryRun = await run(
@@ -32,7 +41,8 @@ async function install(namespace: string, args: string[]): Promise<void> {
   );
   expect(dryRun.stderr).toBe('');
   expect(dryRun.code).toBe(0);
-  await mustRun('helm', [
+  // What helm prints: the release's NOTES.
+  return mustRun('helm', [
     'install',
     'rel',
     CHART,
@@ -44,6 +54,43 @@ async function install(namespace: string, args: string[]): Promise<void> {
     '180s',
     ...args,
   ]);
+}
+
+/**
+ * A StorageClass with nothing to provision and `count` PersistentVolumes of it, which the controller-manager binds
+ * to claims as they come (kwok's node mounts nothing, so a hostPath PV is as good as any); removed afterwards.
+ */
+async function staticStorage(count: number): Promise<string> {
+  const name = uniqueName('static');
+  const objects = [
+    {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name },
+      provisioner: 'kubernetes.io/no-provisioner',
+      volumeBindingMode: 'Immediate',
+    },
+    ...Array.from({ length: count }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `${name}-${i}`, labels: { 'test-storage': name } },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: name,
+        persistentVolumeReclaimPolicy: 'Retain',
+        hostPath: { path: `/tmp/${name}-${i}` },
+      },
+    })),
+  ];
+  await mustRun('kubectl', ['apply', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  });
+  cleanups.push(async () => {
+    await run('kubectl', ['delete', 'pv', '-l', `test-storage=${name}`, '--wait=false']);
+    await run('kubectl', ['delete', 'storageclass', name, '--wait=false']);
+  });
+  return name;
 }
 
 const componentPods = async (namespace: string, component: string) =>
@@ -58,10 +105,26 @@ const componentPods = async (namespace: string, component: string) =>
     ])
   ).items;
 
+const cleanups: (() => Promise<void>)[] = [];
+
 afterAll(async () => {
   for (const namespace of namespaces)
     await run('kubectl', ['delete', 'namespace', namespace, '--wait=false']);
+  for (const cleanup of cleanups) await cleanup();
 });
+
+type ClaimList = { items: { metadata: { name: string }; status: { phase: string } }[] };
+const claims = async (namespace: string) =>
+  (
+    await kubectlJson<ClaimList>([
+      'get',
+      'pvc',
+      '--namespace',
+      namespace,
+      '-l',
+      'app.kubernetes.io/component=processor',
+    ])
+  ).items;
 
 describe('helm install on a real API server, in a Restricted namespace', () => {
   it('installs the default values: every object accepted, every pod admitted and Running, the training Job complete', async () => {
@@ -101,6 +164,16 @@ describe('helm install on a real API server, in a Restricted namespace', () => {
       'rel-scam-detector-calls-raw',
     ]);
     expect(topic.spec.partitions).toBeGreaterThanOrEqual(3);
+    // The processors' state changelog: compacted, partition N for partition N of calls_raw.
+    const changelog = await kubectlJson<{ spec: { partitions: number; config: Record<string, unknown> } }>([
+      'get',
+      'kafkatopic',
+      '--namespace',
+      namespace,
+      'rel-scam-detector-processor-group-caller-state-changelog',
+    ]);
+    expect(changelog.spec.partitions).toBe(topic.spec.partitions);
+    expect(changelog.spec.config['cleanup.policy']).toBe('compact');
   });
 
   it('installs with an existing Kafka, KEDA scaling and three processors', async () => {
@@ -130,6 +203,61 @@ describe('helm install on a real API server, in a Restricted namespace', () => {
       'rel-scam-detector-processor',
     ]);
     expect(scaled.spec.maxReplicaCount).toBe(6);
+  });
+
+  it('installs processors with a PersistentVolumeClaim each (a StatefulSet), and make scale scales them with their claims', async () => {
+    const namespace = await restrictedNamespace('chart-claims');
+    const storageClass = await staticStorage(4);
+    const notes = await install(namespace, [
+      '--set',
+      'kafka.strimzi.enabled=false',
+      '--set',
+      'kafka.external.bootstrapServers=kafka.example.internal:9092',
+      '--set',
+      'processor.state.storage.type=persistentVolumeClaim',
+      '--set',
+      `processor.state.storage.storageClass=${storageClass}`,
+    ]);
+    // One bound claim per processor, each pod admitted (Restricted) and Running with it.
+    const bound = (await claims(namespace)).filter((c) => c.status.phase === 'Bound');
+    expect(bound.map((c) => c.metadata.name).sort()).toEqual([
+      'state-rel-scam-detector-processor-0',
+      'state-rel-scam-detector-processor-1',
+    ]);
+    const pods = await componentPods(namespace, 'processor');
+    expect(pods.map((p) => p.metadata.name).sort()).toEqual([
+      'rel-scam-detector-processor-0',
+      'rel-scam-detector-processor-1',
+    ]);
+    expect(pods.every((p) => p.status.phase === 'Running')).toBe(true);
+    // The NOTES name the StatefulSet; make scale finds it by its labels, as it finds the Deployment.
+    expect(notes).toContain(
+      `kubectl -n ${namespace} scale statefulset/rel-scam-detector-processor --replicas=3`,
+    );
+    const scale = (replicas: number) =>
+      mustRun(
+        'make',
+        ['--no-print-directory', 'scale', `NAMESPACE=${namespace}`, 'RELEASE=rel', `REPLICAS=${replicas}`],
+        {
+          env: toolEnv(),
+        },
+      );
+    expect(await scale(3)).toContain('statefulset.apps/rel-scam-detector-processor scaled');
+    await eventually('three Running processors with three bound claims', async () => {
+      const running = (await componentPods(namespace, 'processor')).filter(
+        (p) => p.status.phase === 'Running',
+      );
+      const boundNow = (await claims(namespace)).filter((c) => c.status.phase === 'Bound');
+      return running.length === 3 && boundNow.length === 3 ? true : undefined;
+    });
+    // Scaled in, the claims of the ordinals that went are deleted (whenScaled: Delete): their partitions' state
+    // lives on in the changelog, from which the remaining processor restores them.
+    await scale(1);
+    const left = await eventually('one processor and one claim', async () => {
+      const [podsNow, claimsNow] = [await componentPods(namespace, 'processor'), await claims(namespace)];
+      return podsNow.length === 1 && claimsNow.length === 1 ? claimsNow : undefined;
+    });
+    expect(left.map((c) => c.metadata.name)).toEqual(['state-rel-scam-detector-processor-0']);
   });
 
   it('installs the 3-broker production profile', async () => {

@@ -3,14 +3,20 @@ import { defaultFor, SETTINGS } from '@scam-detector/core';
 import { describe, expect, it } from 'vitest';
 import { CHART, type K8sObject, renderChart, run } from './support.js';
 
+type Probe = {
+  httpGet?: { path: string; port: string | number };
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  failureThreshold?: number;
+};
 type Container = {
   name: string;
   image: string;
   env?: { name: string; value?: string }[];
   ports?: { name: string; containerPort: number }[];
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
-  livenessProbe?: { httpGet?: { path: string; port: string | number } };
-  startupProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
   securityContext?: Record<string, unknown>;
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
   volumeMounts?: { name: string; mountPath: string }[];
@@ -18,9 +24,25 @@ type Container = {
 type PodSpec = {
   containers: Container[];
   securityContext?: Record<string, unknown>;
-  volumes?: { name: string; emptyDir?: unknown }[];
+  volumes?: { name: string; emptyDir?: { sizeLimit?: string }; persistentVolumeClaim?: unknown }[];
 };
 type PodTemplate = { metadata: { labels: Record<string, string> }; spec: PodSpec };
+type TopicSpec = { topicName: string; partitions: number; replicas: number; config: Record<string, unknown> };
+type WorkloadSpec = {
+  replicas?: number;
+  selector: { matchLabels: Record<string, string> };
+  template: PodTemplate;
+  podManagementPolicy?: string;
+  persistentVolumeClaimRetentionPolicy?: Record<string, string>;
+  volumeClaimTemplates?: {
+    metadata: { name: string; labels?: Record<string, string> };
+    spec: { accessModes: string[]; storageClassName?: string; resources: { requests: { storage: string } } };
+  }[];
+};
+
+/** The option that gives each processor its own PersistentVolumeClaim (and so makes it a StatefulSet). */
+const PVC = 'processor.state.storage.type=persistentVolumeClaim';
+const WORKLOADS = ['Deployment', 'StatefulSet'];
 
 const appVersion = /appVersion:\s*"?([^"\n]+)"?/.exec(readFileSync(`${CHART}/Chart.yaml`, 'utf8'))?.[1];
 const chartPackage = JSON.parse(readFileSync(`${CHART}/../../package.json`, 'utf8')) as { version: string };
@@ -43,8 +65,23 @@ function podTemplates(objects: K8sObject[]): { owner: K8sObject; template: PodTe
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-describe('the rendered chart (default values)', async () => {
-  const objects = await renderChart();
+const topics = (objects: K8sObject[]) =>
+  objects.filter((o) => o.kind === 'KafkaTopic').map((o) => o.spec as TopicSpec);
+const topic = (objects: K8sObject[], name: string) => topics(objects).find((t) => t.topicName === name);
+const processorOf = (objects: K8sObject[]) =>
+  objects.find((o) => WORKLOADS.includes(o.kind) && o.metadata.name.endsWith('-processor')) as K8sObject & {
+    spec: WorkloadSpec;
+  };
+const envOf = (container: Container | undefined) =>
+  Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]));
+
+// Every invariant below holds for the default (processors in a Deployment, the store on an emptyDir) and for the
+// StatefulSet option (a PersistentVolumeClaim per processor).
+describe.each([
+  ['default values', []],
+  ['a PersistentVolumeClaim per processor: a StatefulSet', [PVC]],
+])('the rendered chart (%s)', async (_name, set) => {
+  const objects = await renderChart({ set });
   const templates = podTemplates(objects);
   const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
@@ -71,7 +108,13 @@ describe('the rendered chart (default values)', async () => {
       byKind('KafkaTopic')
         .map((t) => (t.spec as { topicName: string }).topicName)
         .sort(),
-    ).toEqual(['calls_dlq', 'calls_raw', 'calls_scored']);
+    ).toEqual([
+      'caller_verdicts',
+      'calls_dlq',
+      'calls_raw',
+      'calls_scored',
+      'processor_group-caller-state-changelog',
+    ]);
     expect(objects.every((o) => o.apiVersion !== 'kafka.strimzi.io/v1beta2')).toBe(true);
   });
 
@@ -92,12 +135,9 @@ describe('the rendered chart (default values)', async () => {
     }
   });
 
-  it('has Deployment selectors that match their pod labels and select only their component', () => {
-    for (const deployment of byKind('Deployment')) {
-      const spec = deployment.spec as {
-        selector: { matchLabels: Record<string, string> };
-        template: PodTemplate;
-      };
+  it('has Deployment and StatefulSet selectors that match their pod labels and select only their component', () => {
+    for (const workload of objects.filter((o) => WORKLOADS.includes(o.kind))) {
+      const spec = workload.spec as WorkloadSpec;
       expect(matches(spec.selector.matchLabels, spec.template.metadata.labels)).toBe(true);
       expect(spec.selector.matchLabels['app.kubernetes.io/component']).toBe(
         spec.template.metadata.labels['app.kubernetes.io/component'],
@@ -107,10 +147,7 @@ describe('the rendered chart (default values)', async () => {
     const pdb = byKind('PodDisruptionBudget')[0]?.spec as {
       selector: { matchLabels: Record<string, string> };
     };
-    const processor = byKind('Deployment').find((d) => d.metadata.name.endsWith('-processor'))?.spec as {
-      template: PodTemplate;
-    };
-    expect(matches(pdb.selector.matchLabels, processor.template.metadata.labels)).toBe(true);
+    expect(matches(pdb.selector.matchLabels, processorOf(objects).spec.template.metadata.labels)).toBe(true);
   });
 
   it('has Services that select pods and target a port those pods really expose', () => {
@@ -121,7 +158,7 @@ describe('the rendered chart (default values)', async () => {
       };
       const selected = templates.filter(
         ({ owner, template }) =>
-          owner.kind === 'Deployment' && matches(spec.selector, template.metadata.labels),
+          WORKLOADS.includes(owner.kind) && matches(spec.selector, template.metadata.labels),
       );
       expect(selected.length, service.metadata.name).toBe(1);
       const ports = selected[0]?.template.spec.containers.flatMap((c) => c.ports ?? []) ?? [];
@@ -135,7 +172,7 @@ describe('the rendered chart (default values)', async () => {
   });
 
   it('probes the health endpoints on a port the container declares, which the service listens on', () => {
-    for (const { owner, template } of templates.filter((t) => t.owner.kind === 'Deployment')) {
+    for (const { owner, template } of templates.filter((t) => WORKLOADS.includes(t.owner.kind))) {
       for (const container of template.spec.containers) {
         const probes = [container.readinessProbe, container.livenessProbe, container.startupProbe].filter(
           (p) => p !== undefined,
@@ -263,6 +300,71 @@ describe('the rendered chart (default values)', async () => {
     const service = byKind('Service')[0];
     expect((service?.spec as { type: string } | undefined)?.type).toBe('ClusterIP');
   });
+
+  it('creates the caller-state changelog compacted, with exactly the partitions (and replication) of calls_raw', () => {
+    const raw = topic(objects, 'calls_raw');
+    const changelog = topic(objects, 'processor_group-caller-state-changelog');
+    expect(changelog, 'the changelog KafkaTopic').toBeDefined();
+    expect(changelog?.config['cleanup.policy']).toBe('compact');
+    expect(changelog?.config['retention.ms']).toBeUndefined();
+    expect(changelog?.partitions).toBe(raw?.partitions);
+    expect(changelog?.replicas).toBe(raw?.replicas);
+    expect(changelog?.config['min.insync.replicas']).toBe(raw?.config['min.insync.replicas']);
+    // The processor is told that very topic.
+    const env = envOf(processorOf(objects).spec.template.spec.containers[0]);
+    expect(env.CHANGELOG_TOPIC).toBe(changelog?.topicName);
+  });
+
+  it('creates caller_verdicts compacted, written by the processor and read by the dashboard', () => {
+    const verdicts = topic(objects, 'caller_verdicts');
+    expect(verdicts?.config['cleanup.policy']).toBe('compact');
+    expect(verdicts?.partitions).toBe(topic(objects, 'calls_raw')?.partitions);
+    for (const { template } of templates) {
+      const component = template.metadata.labels['app.kubernetes.io/component'];
+      if (component !== 'processor' && component !== 'dashboard') continue;
+      expect(envOf(template.spec.containers[0]).CALLER_VERDICTS_TOPIC, component).toBe('caller_verdicts');
+    }
+  });
+
+  it('runs the processor with durable caller state in a store on its own writable volume', () => {
+    const { spec } = processorOf(objects);
+    const pod = spec.template.spec;
+    const container = pod.containers[0];
+    const env = envOf(container);
+    expect(env).toMatchObject({ CALLER_STATE: 'durable', STATE_HOT_SET_SIZE: '100000' });
+    const stateDir = env.STATE_DIR ?? '';
+    expect(stateDir).toMatch(/^\/./);
+    expect(stateDir.startsWith('/tmp')).toBe(false);
+    // Mounted read-write (the root filesystem is read-only) and writable by uid 1000 through fsGroup.
+    const mount = container?.volumeMounts?.find((m) => m.mountPath === stateDir) as
+      | { name: string; readOnly?: boolean }
+      | undefined;
+    expect(mount, 'a volume mounted at STATE_DIR').toBeDefined();
+    expect(mount?.readOnly).not.toBe(true);
+    expect(container?.securityContext?.readOnlyRootFilesystem).toBe(true);
+    expect(pod.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000 });
+    const emptyDir = pod.volumes?.find((v) => v.name === mount?.name)?.emptyDir;
+    const claim = spec.volumeClaimTemplates?.find((t) => t.metadata.name === mount?.name);
+    if (set.includes(PVC)) {
+      expect(processorOf(objects).kind).toBe('StatefulSet');
+      expect(emptyDir).toBeUndefined();
+      expect(claim?.spec.resources.requests.storage).toBe('1Gi');
+    } else {
+      expect(processorOf(objects).kind).toBe('Deployment');
+      expect(emptyDir).toEqual({ sizeLimit: '1Gi' });
+      expect(claim).toBeUndefined();
+    }
+  });
+
+  it('waits for restores with readiness only: liveness never asks about a restore, and allows a minute of silence', () => {
+    const container = processorOf(objects).spec.template.spec.containers[0];
+    expect(container?.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(container?.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container?.startupProbe?.httpGet?.path).toBe('/healthz');
+    const live = container?.livenessProbe as Probe;
+    expect((live.periodSeconds ?? 10) * (live.failureThreshold ?? 3)).toBeGreaterThanOrEqual(60);
+    expect(live.timeoutSeconds ?? 1).toBeGreaterThanOrEqual(5);
+  });
 });
 
 describe('the rendered chart (other values)', () => {
@@ -277,6 +379,125 @@ describe('the rendered chart (other values)', () => {
     expect(env.filter((e) => e.name === 'KAFKA_BROKERS').every((e) => e.value === 'kafka.example:9092')).toBe(
       true,
     );
+    // No KafkaTopics there: the processor creates its changelog and caller_verdicts when they are missing.
+    expect(envOf(processorOf(objects).spec.template.spec.containers[0])).toMatchObject({
+      CALLER_STATE: 'durable',
+      CHANGELOG_TOPIC: 'processor_group-caller-state-changelog',
+      CALLER_VERDICTS_TOPIC: 'caller_verdicts',
+    });
+  });
+
+  it('gives each processor its own PersistentVolumeClaim through a StatefulSet: Parallel, claims of its ordinals only', async () => {
+    const objects = await renderChart({
+      set: [PVC, 'processor.state.storage.size=5Gi', 'processor.state.storage.storageClass=fast-ssd'],
+    });
+    expect(objects.filter((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-processor'))).toEqual(
+      [],
+    );
+    const processor = processorOf(objects);
+    expect(processor.kind).toBe('StatefulSet');
+    expect(processor.spec.replicas).toBe(2);
+    expect(processor.spec.podManagementPolicy).toBe('Parallel');
+    expect(processor.spec.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenDeleted: 'Delete',
+      whenScaled: 'Delete',
+    });
+    expect(processor.spec.volumeClaimTemplates).toEqual([
+      {
+        // Claim templates are immutable: no version label, or every upgrade would be refused.
+        metadata: {
+          name: 'state',
+          labels: {
+            'app.kubernetes.io/name': 'scam-detector',
+            'app.kubernetes.io/instance': 'rel',
+            'app.kubernetes.io/component': 'processor',
+          },
+        },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'fast-ssd',
+          resources: { requests: { storage: '5Gi' } },
+        },
+      },
+    ]);
+    expect(processor.spec.template.spec.volumes?.map((v) => v.name)).not.toContain('state');
+    const retained = processorOf(
+      await renderChart({
+        set: [
+          PVC,
+          'processor.state.storage.retention.whenDeleted=Retain',
+          'processor.state.storage.retention.whenScaled=Retain',
+        ],
+      }),
+    );
+    expect(retained.spec.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenDeleted: 'Retain',
+      whenScaled: 'Retain',
+    });
+    const scaled = (await renderChart({ set: [PVC, 'processor.keda.enabled=true'] })).find(
+      (o) => o.kind === 'ScaledObject',
+    )?.spec as { scaleTargetRef: Record<string, string> };
+    expect(scaled.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      name: 'rel-scam-detector-processor',
+    });
+    expect(
+      processorOf(await renderChart({ set: [PVC, 'processor.keda.enabled=true'] })).spec.replicas,
+    ).toBeUndefined();
+  });
+
+  it('names the changelog after processor.state.changelogTopic or the consumer group, the same in the topic, the env and the ACLs', async () => {
+    for (const [setting, name] of [
+      ['processor.state.changelogTopic=scam.caller_state', 'scam.caller_state'],
+      ['processor.consumerGroup=scorers', 'scorers-caller-state-changelog'],
+    ] as const) {
+      const objects = await renderChart({ set: [setting, 'kafka.security.enabled=true'] });
+      expect(topic(objects, name)?.config['cleanup.policy'], setting).toBe('compact');
+      expect(envOf(processorOf(objects).spec.template.spec.containers[0]).CHANGELOG_TOPIC).toBe(name);
+      const user = objects.find((o) => o.kind === 'KafkaUser' && o.metadata.name.endsWith('-processor'))
+        ?.spec as {
+        authorization: { acls: { resource: { type: string; name: string }; operations: string[] }[] };
+      };
+      expect(user.authorization.acls).toContainEqual(
+        expect.objectContaining({
+          resource: { type: 'topic', name, patternType: 'literal' },
+          operations: expect.arrayContaining(['Read', 'Write', 'Describe']),
+        }),
+      );
+    }
+    const refused = await run('helm', [
+      'template',
+      'rel',
+      CHART,
+      '--set',
+      'processor.consumerGroup=my group',
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('is not a valid Kafka topic name');
+  });
+
+  it('keeps caller state in memory when asked: no changelog, no store, and no claim to give a StatefulSet', async () => {
+    const objects = await renderChart({ set: ['processor.state.mode=memory'] });
+    expect(topic(objects, 'processor_group-caller-state-changelog')).toBeUndefined();
+    expect(topic(objects, 'caller_verdicts')).toBeDefined();
+    const pod = processorOf(objects).spec.template.spec;
+    const env = envOf(pod.containers[0]);
+    expect(env.CALLER_STATE).toBe('memory');
+    expect(env.STATE_DIR).toBeUndefined();
+    expect(env.CHANGELOG_TOPIC).toBeUndefined();
+    expect(pod.volumes?.map((v) => v.name)).toEqual(['tmp']);
+    const refused = await run('helm', [
+      'template',
+      'rel',
+      CHART,
+      '--set',
+      'processor.state.mode=memory',
+      '--set',
+      PVC,
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('persistentVolumeClaim needs processor.state.mode=durable');
   });
 
   it('caps the KEDA scaler at the partition count and leaves replicas to it', async () => {
@@ -307,8 +528,18 @@ describe('the rendered chart (other values)', () => {
     expect(pool.storage.type).toBe('jbod');
     expect(kafka.kafka.config['default.replication.factor']).toBe(3);
     expect(kafka.kafka.config['min.insync.replicas']).toBe(2);
-    for (const topic of objects.filter((o) => o.kind === 'KafkaTopic'))
-      expect((topic.spec as { replicas: number }).replicas).toBe(3);
+    // Every topic, the changelog and caller_verdicts included: three replicas, two in sync for a write.
+    expect(topics(objects).map((t) => t.topicName)).toContain('processor_group-caller-state-changelog');
+    expect(topics(objects).map((t) => t.topicName)).toContain('caller_verdicts');
+    for (const spec of topics(objects)) {
+      expect(spec.replicas, spec.topicName).toBe(3);
+      expect(spec.config['min.insync.replicas'], spec.topicName).toBe(2);
+      expect(spec.partitions, spec.topicName).toBe(12);
+    }
+    // The store's emptyDir is reserved on the node, not only capped.
+    const processor = processorOf(objects).spec.template.spec;
+    expect(processor.volumes?.find((v) => v.name === 'state')?.emptyDir).toEqual({ sizeLimit: '10Gi' });
+    expect(processor.containers[0]?.resources?.requests?.['ephemeral-storage']).toBe('10Gi');
   });
 
   it('refuses an Ingress without authentication, and renders one with basic auth', async () => {
@@ -336,6 +567,22 @@ describe('the rendered chart (other values)', () => {
     ['an unknown producer profile', 'producer.profile=fast', '/producer/profile'],
     ['a Kafka version Strimzi 1.2.0 does not run', 'kafka.strimzi.version=3.9.0', '/kafka/strimzi/version'],
     ['a non-numeric partition count', 'topics.partitions=many', '/topics/partitions'],
+    ['an unknown caller-state mode', 'processor.state.mode=redis', '/processor/state/mode'],
+    [
+      'an unknown store volume type',
+      'processor.state.storage.type=hostPath',
+      '/processor/state/storage/type',
+    ],
+    [
+      'a changelog name Kafka refuses',
+      'processor.state.changelogTopic=a b',
+      '/processor/state/changelogTopic',
+    ],
+    [
+      'a store size that is not a quantity',
+      'processor.state.storage.size=lots',
+      '/processor/state/storage/size',
+    ],
     [
       'a bad bootstrap address',
       'kafka.external.bootstrapServers=no port here',
@@ -353,10 +600,11 @@ describe('the rendered chart (other values)', () => {
     expect(result.stderr).toContain('image.tag "latest" is not allowed');
   });
 
-  it('passes helm lint --strict with the default and the production values', async () => {
+  it('passes helm lint --strict with the default and the production values, and with a claim per processor', async () => {
     expect((await run('helm', ['lint', '--strict', CHART])).code).toBe(0);
     expect(
       (await run('helm', ['lint', '--strict', CHART, '-f', `${CHART}/values-production.yaml`])).code,
     ).toBe(0);
+    expect((await run('helm', ['lint', '--strict', CHART, '--set', PVC])).code).toBe(0);
   });
 });

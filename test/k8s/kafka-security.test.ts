@@ -69,7 +69,8 @@ describe('kafka.security in the rendered chart', async () => {
         })),
       );
     }
-    // The processor's rights, spelled out: read its input and group, write results, dead letters, state, verdicts.
+    // The processor's rights, spelled out: read its input and group, write results, dead letters, verdicts; read and
+    // write its state changelog (restored through throwaway groups of its own prefix); create only its own topics.
     const processor = users.find((u) => component(u) === 'processor')?.spec as {
       authorization: { acls: { resource: { type: string; name: string }; operations: string[] }[] };
     };
@@ -81,9 +82,37 @@ describe('kafka.security in the rendered chart', async () => {
       'group:processor_group:Read+Describe',
       'topic:calls_scored:Write+Describe',
       'topic:calls_dlq:Write+Describe',
-      'topic:processor_group-caller-state-changelog:Read+Write+Describe',
-      'topic:caller_verdicts:Write+Describe',
+      'topic:processor_group-caller-state-changelog:Read+Write+Describe+Create',
+      'topic:caller_verdicts:Write+Describe+Create',
+      'group:scam-detector-processor-state-read-:Read+Describe+Delete',
     ]);
+  });
+
+  it('covers every topic the chart creates: the changelog and caller_verdicts for the processor, caller_verdicts for the dashboard', () => {
+    const topicNames = objects
+      .filter((o) => o.kind === 'KafkaTopic')
+      .map((o) => (o.spec as { topicName: string }).topicName);
+    type Acl = { resource: { type: string; name: string }; operations: string[] };
+    const rights = (c: string): Acl[] =>
+      (users.find((u) => component(u) === c)?.spec as { authorization: { acls: Acl[] } } | undefined)
+        ?.authorization.acls ?? [];
+    const on = (c: string, name: string) =>
+      rights(c).find((a) => a.resource.type === 'topic' && a.resource.name === name)?.operations ?? [];
+    const changelog = topicNames.find((t) => t.endsWith('-caller-state-changelog')) as string;
+    expect(changelog).toBe('processor_group-caller-state-changelog');
+    expect(on('processor', changelog)).toEqual(expect.arrayContaining(['Read', 'Write', 'Describe']));
+    expect(on('processor', 'caller_verdicts')).toEqual(expect.arrayContaining(['Write', 'Describe']));
+    expect(on('dashboard', 'caller_verdicts')).toEqual(['Read', 'Describe']);
+    expect(on('dashboard', changelog)).toEqual([]);
+    for (const name of topicNames) {
+      const anyone = ['producer', 'processor', 'dashboard'].some((c) => on(c, name).length > 0);
+      expect(anyone, `${name} is in no KafkaUser's ACLs`).toBe(true);
+    }
+    // The processor may create its own two topics, and no other.
+    const creates = rights('processor')
+      .filter((a) => a.operations.includes('Create'))
+      .map((a) => a.resource.name);
+    expect(creates.sort()).toEqual(['caller_verdicts', changelog]);
   });
 
   it("mounts in each pod only its own user's Secret and the cluster CA; passwords only as files", () => {
@@ -255,7 +284,11 @@ describe('kafka.security on the real API server', () => {
       'pod-security.kubernetes.io/warn=restricted',
       'pod-security.kubernetes.io/enforce-version=latest',
     ]);
-    for (const profile of [SECURE, [...SECURE, 'kafka.security.authentication=tls']]) {
+    for (const profile of [
+      SECURE,
+      [...SECURE, 'kafka.security.authentication=tls'],
+      [...SECURE, 'processor.state.storage.type=persistentVolumeClaim'],
+    ]) {
       const rendered = await mustRun('helm', [
         'template',
         'rel',

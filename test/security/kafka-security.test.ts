@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '@scam-detector/core';
-import { KafkaAccessError, type KafkaSecurity, readKafkaSecurity } from '@scam-detector/transport';
+import { ConfigError, createLogger } from '@scam-detector/core';
+import {
+  createKafkajsTopicAdmin,
+  KafkaAccessError,
+  type KafkaSecurity,
+  readKafkaSecurity,
+} from '@scam-detector/transport';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -40,6 +45,8 @@ const names: Names = {
   verdicts: unique('sec-verdicts'),
   processorGroup: unique('sec-processors'),
 };
+/** The processor's state changelog: it creates the topic itself, as on an existing Kafka. */
+const changelog = `${names.processorGroup}-caller-state-changelog`;
 
 beforeAll(async () => {
   admin = await superAdmin();
@@ -58,7 +65,7 @@ afterAll(async () => {
   if (!admin) return;
   await admin.deleteAcls({ filters: acls }).catch(() => undefined);
   await admin
-    .deleteTopics({ topics: [names.input, names.output, names.dlq, names.verdicts] })
+    .deleteTopics({ topics: [names.input, names.output, names.dlq, names.verdicts, changelog] })
     .catch(() => undefined);
   await admin.disconnect();
 });
@@ -89,7 +96,7 @@ function crashes() {
 describe('the pipeline over SASL_SSL, each component as its own KafkaUser', () => {
   it('scores every event end to end: producer writes, processor reads and writes, dashboard reads', async () => {
     const model = await modelFile(11);
-    const processor = startService(PROCESSOR_MAIN, {
+    const processorEnv = {
       KAFKA_BROKERS: SASL_BROKERS.join(','),
       KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
       KAFKA_SSL_CA_FILE: CA_FILE,
@@ -99,9 +106,14 @@ describe('the pipeline over SASL_SSL, each component as its own KafkaUser', () =
       OUTPUT_TOPIC: names.output,
       DLQ_TOPIC: names.dlq,
       CONSUMER_GROUP: names.processorGroup,
+      CALLER_VERDICTS_TOPIC: names.verdicts,
+      // As the chart runs it: the changelog created (Create on that one topic) and every partition restored from
+      // it through throwaway groups of the processor's own prefix before it is scored.
+      CALLER_STATE: 'durable',
       MODEL_PATH: model.path,
       KAFKA_SESSION_TIMEOUT_MS: '10000',
-    });
+    };
+    const processor = startService(PROCESSOR_MAIN, processorEnv);
     await vi.waitFor(
       async () => {
         if ((await processor.readyz()).assigned_partitions !== 3) throw new Error('not assigned yet');
@@ -129,8 +141,32 @@ describe('the pipeline over SASL_SSL, each component as its own KafkaUser', () =
     );
     const seqs = new Set(results.map((r) => (JSON.parse(r) as { call: { seq: number } }).call.seq));
     expect(seqs.size).toBe(events.length);
+    // The processor created its changelog (one partition per input partition) and wrote its callers' states there.
+    const changelogOffsets = await admin.fetchTopicOffsets(changelog);
+    expect(changelogOffsets).toHaveLength(3);
+    expect(changelogOffsets.some((o) => Number(o.high) > 0)).toBe(true);
     processor.kill('SIGTERM');
     expect(await processor.exited).toBe(0);
+
+    // A new processor (its store in memory: nothing local) restores every partition from the changelog, reading
+    // it through a throwaway group of its own prefix, and only then is ready.
+    const successor = startService(PROCESSOR_MAIN, processorEnv);
+    await vi.waitFor(
+      async () => {
+        const ready = await successor.readyz();
+        if (!ready.ready || ready.assigned_partitions !== 3) throw new Error(ready.problems.join('; '));
+      },
+      { timeout: 90_000, interval: 250 },
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${await successor.port()}/metrics`)).text();
+    const restored = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('processor_state_restored_records_total'))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    expect(restored).toBeGreaterThan(0);
+    expect(successor.lines.filter((line) => /AUTHORIZATION_FAILED/.test(line))).toEqual([]);
+    successor.kill('SIGTERM');
+    expect(await successor.exited).toBe(0);
   });
 
   it('works the same over mutual TLS, the certificate naming the user', async () => {
@@ -165,6 +201,31 @@ describe('least privilege: each component is denied what it must not do', () => 
       'authorization',
       /AUTHORIZATION_FAILED/,
     );
+  });
+
+  it('the processor may create its own two topics but no other', async () => {
+    const topicAdmin = createKafkajsTopicAdmin({
+      brokers: SASL_BROKERS,
+      clientId: 'security-test',
+      logger: createLogger('security-test', 'silent'),
+      maxRetryTimeMs: 1000,
+      security: as('processor'),
+    });
+    try {
+      const refused = await topicAdmin
+        .ensureTopic({ topic: unique('not-the-processors'), partitions: 1, compacted: true })
+        .then(
+          () => undefined,
+          (error: unknown) => error as Error & { errors?: { type?: string }[]; type?: string },
+        );
+      expect(refused, 'creating another topic should have been refused').toBeInstanceOf(Error);
+      const reasons = [refused?.type, ...(refused?.errors ?? []).map((e) => e.type), refused?.message].join(
+        ' ',
+      );
+      expect(reasons).toMatch(/TOPIC_AUTHORIZATION_FAILED|authorization failed/i);
+    } finally {
+      await topicAdmin.close();
+    }
   });
 
   it('the processor cannot join another group', async () => {

@@ -119,12 +119,18 @@ export interface Names {
   processorGroup: string;
 }
 
+/** The prefix of the groups the processor restores its caller state with (services/processor/src/main.ts). */
+export const PROCESSOR_STATE_READ_GROUPS = 'scam-detector-processor-state-read-';
+
 /** The declaration with its role names resolved, as the chart resolves them from values. */
 export function resolvedAcls(names: Names): Record<Component, (AclEntry & { resource: string })[]> {
   const resolveName = (role: string): string => {
     switch (role) {
       case 'changelog':
         return `${names.processorGroup}-caller-state-changelog`;
+      case 'processorStateReads':
+        // The processor restores a partition through a throwaway group named <its state client id>-read-<random>.
+        return PROCESSOR_STATE_READ_GROUPS;
       case 'dashboardGroups':
         return 'dashboard-';
       default: {

@@ -218,3 +218,30 @@ seccompProfile:
   readOnly: true
 {{- end }}
 {{- end }}
+
+{{/* The processors' caller-state changelog topic: processor.state.changelogTopic, or <consumerGroup>-caller-state-changelog
+     (the processor's own default for CHANGELOG_TOPIC). */}}
+{{- define "scam-detector.changelogTopic" -}}
+{{- $topic := default (printf "%s-caller-state-changelog" .Values.processor.consumerGroup) .Values.processor.state.changelogTopic }}
+{{- if not (regexMatch "^[a-zA-Z0-9._-]{1,249}$" $topic) }}
+{{- fail (printf "the caller-state changelog topic %q is not a valid Kafka topic name: set processor.state.changelogTopic, or a processor.consumerGroup of letters, digits, '.', '_' and '-'" $topic) }}
+{{- end }}
+{{- $topic }}
+{{- end }}
+
+{{/* The processors' workload: a StatefulSet when each replica gets its own PersistentVolumeClaim for the caller-state
+     store (only a StatefulSet has per-replica claims), a Deployment otherwise. */}}
+{{- define "scam-detector.processorKind" -}}
+{{- $state := .Values.processor.state }}
+{{- if and (eq $state.mode "durable") (eq $state.storage.type "persistentVolumeClaim") }}StatefulSet{{ else }}Deployment{{ end }}
+{{- end }}
+
+{{/* Where the processor's caller-state store is mounted (STATE_DIR). */}}
+{{- define "scam-detector.stateDir" -}}
+/var/lib/scam-detector/state
+{{- end }}
+
+{{/* The name of a KafkaTopic object for a topic name (Kubernetes names take no "_" and no capitals). */}}
+{{- define "scam-detector.kafkaTopicObjectName" -}}
+{{- printf "%s-%s" (include "scam-detector.fullname" .root) (.topic | replace "_" "-" | lower) | trunc 63 | trimSuffix "-" | trimSuffix "." }}
+{{- end }}
