@@ -193,8 +193,9 @@ bench: build ## Pipeline benchmark on a local broker (drain 200k, latency at 1,0
 
 .PHONY: bench-durable
 bench-durable: build ## Durable caller state: drain 200k (bare loop vs memory vs durable state), p99 at 1,000/s, a million callers (hot set, RSS, restore): JSON lines
+	@test -f $(BEHAVIOUR_MODEL) || $(MAKE) train-behaviour
 	@scripts/kafka/kafka.sh up >/dev/null
-	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(MODEL) node services/processor/dist/bench-durable.js
+	KAFKA_BROKERS=$(KAFKA_BROKERS) MODEL_PATH=$(BEHAVIOUR_MODEL) node services/processor/dist/bench-durable.js
 
 SOAK_MINUTES ?= 30
 .PHONY: bench-soak

@@ -5,15 +5,18 @@ import { ConfigError, createLogger } from '@scam-detector/core';
 import {
   createKafkajsTopicAdmin,
   createKafkajsTransport,
+  KafkaAccessError,
   type KafkaSecurity,
   readKafkaSecurity,
+  unavailableReason,
+  untilAvailable,
 } from '@scam-detector/transport';
-import { createApp } from './app.js';
+import { createApp, type ProcessorStatus } from './app.js';
 import { readProcessorConfig } from './config.js';
 import { FileModelSource } from './file-model-source.js';
 import { createProcessorMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
-import { createProcessor } from './processor.js';
+import { createProcessor, type Processor } from './processor.js';
 import { ChangelogConfigError, ensureChangelog } from './state/changelog.js';
 import { DiskStateStoreProvider } from './state/disk-store.js';
 import { DurableCallerStates } from './state/durable-caller-states.js';
@@ -77,10 +80,12 @@ async function ownTopicsAndState(settings: typeof config): Promise<DurableCaller
     logger,
     security,
   });
-  // The input topic may not exist yet (a dependency not there yet is waited for); a changelog whose partitions
-  // do not match the input's is a configuration error.
-  for (;;) {
-    try {
+  // The input topic may not exist yet, the broker may not answer or refuse us (a dependency not there yet is
+  // waited for, said once per reason and shown by /readyz); a changelog whose partitions do not match the
+  // input's is a configuration error.
+  let said: string | undefined;
+  await untilAvailable(
+    async () => {
       const input = await admin.partitionOffsets(settings.INPUT_TOPIC);
       const verdicts = await admin.ensureTopic({
         topic: settings.CALLER_VERDICTS_TOPIC,
@@ -89,22 +94,28 @@ async function ownTopicsAndState(settings: typeof config): Promise<DurableCaller
       });
       if (verdicts.created)
         logger.info({ topic: settings.CALLER_VERDICTS_TOPIC }, 'caller verdicts topic created');
-      if (!durable) break;
+      if (!durable) return;
       const { created, partitions } = await ensureChangelog(admin, {
         changelogTopic,
         inputTopic: settings.INPUT_TOPIC,
       });
       logger.info({ changelog: changelogTopic, created, partitions }, 'caller state changelog ready');
-      break;
-    } catch (error) {
-      if (error instanceof ChangelogConfigError) throw error;
-      logger.warn(
-        { err: error, input: settings.INPUT_TOPIC, changelog: durable ? changelogTopic : null },
-        'cannot check the input, verdicts and state topics yet: retrying in 2 s',
-      );
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
+    },
+    {
+      retryIf: (error) => !(error instanceof ChangelogConfigError),
+      onRetry(error, attempt, delayMs) {
+        const reason =
+          error instanceof KafkaAccessError
+            ? error.message
+            : `cannot check the input, verdicts and state topics yet: ${unavailableReason(error)}`;
+        preparing = reason;
+        if (reason !== said)
+          logger.warn({ attempt, retry_in_ms: delayMs, err: error }, `${reason}; retrying`);
+        said = reason;
+      },
+    },
+  );
+  if (said !== undefined) logger.info('input, verdicts and state topics available');
   if (!durable) {
     await admin.close();
     return undefined;
@@ -124,35 +135,19 @@ async function ownTopicsAndState(settings: typeof config): Promise<DurableCaller
   });
 }
 
-let durableStates: DurableCallerStates | undefined;
-try {
-  durableStates = await ownTopicsAndState(config);
-} catch (error) {
-  logger.fatal({ err: error }, `invalid configuration: CHANGELOG_TOPIC: ${(error as Error).message}`);
-  process.exit(EXIT.config);
-}
+/** Why the processor is not created yet (its topics are being checked), for /readyz. */
+let preparing = 'checking the input, verdicts and state topics';
+let processor: Processor | undefined;
+const status = (): ProcessorStatus =>
+  processor?.status() ?? {
+    modelVersion: undefined,
+    assignedPartitions: 0,
+    consuming: false,
+    waiting: preparing,
+  };
 
-const processor = createProcessor(
-  {
-    group: config.CONSUMER_GROUP,
-    inputTopic: config.INPUT_TOPIC,
-    outputTopic: config.OUTPUT_TOPIC,
-    dlqTopic: config.DLQ_TOPIC,
-    verdictsTopic: config.CALLER_VERDICTS_TOPIC,
-    maxBatchRecords: config.BATCH_MAX_RECORDS,
-    concurrency: config.PROCESSOR_CONCURRENCY,
-    maxRecordBytes: config.KAFKA_MAX_REQUEST_BYTES,
-  },
-  {
-    transport,
-    modelSource: await modelSourceFor(config),
-    metrics,
-    logger,
-    ...(durableStates ? { durableStates } : {}),
-  },
-);
-
-const app = createApp({ registry: metrics.registry, status: processor.status, readyGauge: metrics.ready });
+// HTTP first: /healthz answers and /readyz says what the processor waits for from the first second.
+const app = createApp({ registry: metrics.registry, status, readyGauge: metrics.ready });
 const server: Server = await new Promise((resolve, reject) => {
   const listening = app.listen(config.HTTP_PORT, (error?: Error) =>
     error ? reject(error) : resolve(listening),
@@ -177,7 +172,7 @@ async function shutdown(reason: string, code: number): Promise<void> {
   }, config.SHUTDOWN_TIMEOUT_MS);
   deadline.unref();
   try {
-    await processor.stop(); // stops fetching; only acknowledged batches are committed; flushes the producer
+    await processor?.stop(); // stops fetching; only acknowledged batches are committed; flushes the producer
     await transport.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -192,6 +187,37 @@ async function shutdown(reason: string, code: number): Promise<void> {
 // `on`, not `once`: a second signal (Ctrl-C under npm arrives twice) must not kill a shutdown in progress.
 process.on('SIGTERM', () => void shutdown('SIGTERM', EXIT.ok));
 process.on('SIGINT', () => void shutdown('SIGINT', EXIT.ok));
+
+let durableStates: DurableCallerStates | undefined;
+try {
+  durableStates = await ownTopicsAndState(config);
+} catch (error) {
+  if (!(error instanceof ChangelogConfigError)) throw error;
+  logger.fatal({ err: error }, `invalid configuration: CHANGELOG_TOPIC: ${error.message}`);
+  process.exit(EXIT.config);
+}
+if (shuttingDown) await new Promise(() => undefined); // the shutdown in progress exits
+
+processor = createProcessor(
+  {
+    group: config.CONSUMER_GROUP,
+    inputTopic: config.INPUT_TOPIC,
+    outputTopic: config.OUTPUT_TOPIC,
+    dlqTopic: config.DLQ_TOPIC,
+    verdictsTopic: config.CALLER_VERDICTS_TOPIC,
+    maxBatchRecords: config.BATCH_MAX_RECORDS,
+    concurrency: config.PROCESSOR_CONCURRENCY,
+    maxRecordBytes: config.KAFKA_MAX_REQUEST_BYTES,
+  },
+  {
+    transport,
+    modelSource: await modelSourceFor(config),
+    metrics,
+    logger,
+    ...(durableStates ? { durableStates } : {}),
+  },
+);
+
 processor.stopped.catch((error: Error) => {
   logger.fatal({ err: error }, 'consumer stopped for good');
   void shutdown('consumer failure', EXIT.failure);

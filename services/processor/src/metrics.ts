@@ -8,6 +8,8 @@ export function createProcessorMetrics() {
   const registers = [registry];
   /** Read at every scrape: seconds since the broker last answered (the processor sets the source). */
   let secondsSinceAnswer: () => number = () => -1;
+  /** Read at every scrape: the caller states held in memory (the processor sets the source). */
+  let stateUsage: () => { callers: number; bytes: number } = () => ({ callers: 0, bytes: 0 });
   const metrics = {
     registry,
     eventsIn: new Counter({
@@ -134,14 +136,24 @@ export function createProcessorMetrics() {
     }),
     callerStates: new Gauge({
       name: 'processor_caller_states',
-      help: 'Callers whose feature state this replica holds (over its assigned partitions).',
+      help: 'Callers whose feature state this replica holds in memory (over its assigned partitions; with durable state, the hot sets: the local store holds the rest).',
       registers,
+      collect() {
+        this.set(stateUsage().callers);
+      },
     }),
     callerStateBytes: new Gauge({
       name: 'processor_caller_state_bytes',
-      help: 'Bytes of the caller states this replica holds (state records and sketches, without the index).',
+      help: 'Bytes of the caller states this replica holds in memory (state records and sketches, without the index).',
       registers,
+      collect() {
+        this.set(stateUsage().bytes);
+      },
     }),
+    /** Where processor_caller_states and processor_caller_state_bytes read their values. */
+    onStateUsage(source: () => { callers: number; bytes: number }): void {
+      stateUsage = source;
+    },
     modelInfo: new Gauge({
       name: 'processor_model_info',
       help: 'The model version serving (value 1).',

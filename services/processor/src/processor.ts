@@ -77,6 +77,7 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
     const since = sinceAnswerMs();
     return since === undefined ? -1 : since / 1000;
   });
+  metrics.onStateUsage(() => callerStates.usage());
   let assigned = 0;
   let kafkaProblem: string | undefined;
   let resolveStopped: () => void = () => undefined;
@@ -233,9 +234,6 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
               },
               batchDone(info) {
                 durable?.acknowledged(info.topic, info.partition);
-                const usage = callerStates.usage();
-                metrics.callerStates.set(usage.callers);
-                metrics.callerStateBytes.set(usage.bytes);
                 metrics.batchDuration.observe(info.durationMs / 1000);
                 metrics.lag.set({ topic: info.topic, partition: String(info.partition) }, info.lag);
               },

@@ -685,7 +685,8 @@ export function createKafkajsTopicAdmin(options: KafkajsTopicAdminOptions): Topi
           {
             topic: spec.topic,
             numPartitions: spec.partitions,
-            replicationFactor: spec.replicationFactor ?? 1,
+            // -1: the broker's default.replication.factor (3 on a production cluster), not one copy.
+            replicationFactor: spec.replicationFactor ?? -1,
             configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
           },
         ],

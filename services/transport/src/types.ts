@@ -131,7 +131,7 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   compacted?: boolean;
-  /** Replication factor when the adapter creates it; default 1 (a local broker). */
+  /** Replication factor when the adapter creates it; default: the broker's own (default.replication.factor). */
   replicationFactor?: number;
 }
 

@@ -71,6 +71,10 @@ export interface BatchChanges {
  */
 export class DurableCallerStates implements CallerStateStore {
   readonly #partitions = new Map<string, Partition>();
+  /** Assigned partitions whose last restore failed: retried, and counted as restoring (not ready). */
+  readonly #failed = new Set<string>();
+  /** The partitions assigned here now (a failed restore is retried only while its partition stays). */
+  #assigned = new Set<string>();
   readonly #hotSetSize: number;
   readonly #sweepEveryMs: number;
 
@@ -110,13 +114,20 @@ export class DurableCallerStates implements CallerStateStore {
           partition,
           logger,
         });
+        this.#failed.delete(key);
         entry.store = store;
         entry.writer = new PartitionStateWriter(store, undefined, changelogTopic, result.checkpoint);
         metrics?.stateRestoredRecords.inc({ reason: result.reason }, result.records);
         metrics?.stateRestoreDuration.observe(result.durationMs / 1000);
       } catch (error) {
-        this.#partitions.delete(key); // the next batch of this partition tries again
-        logger.error({ err: error, partition }, 'caller state restore failed; retrying with the next batch');
+        // Tried again in 5 s (or by the next batch of this partition, whichever comes first); not ready meanwhile.
+        this.#partitions.delete(key);
+        this.#failed.add(key);
+        logger.error({ err: error, partition }, 'caller state restore failed; retrying in 5 s');
+        setTimeout(() => {
+          if (this.#assigned.has(key) && !this.#partitions.has(key))
+            void this.prepare(topic, partition).catch(() => undefined);
+        }, 5000).unref();
         throw error;
       } finally {
         entry.restoring = false;
@@ -254,15 +265,17 @@ export class DurableCallerStates implements CallerStateStore {
     }
   }
 
-  /** Partitions being restored now (readiness, metrics). */
+  /** Partitions being restored now, or whose restore failed and is retried (readiness, metrics). */
   restoring(): number {
-    let count = 0;
+    let count = this.#failed.size;
     for (const entry of this.#partitions.values()) if (entry.restoring) count++;
     return count;
   }
 
   retain(assignment: readonly { topic: string; partitions: readonly number[] }[]): void {
     const keep = new Set(assignment.flatMap((a) => a.partitions.map((p) => this.#key(a.topic, p))));
+    this.#assigned = keep;
+    for (const key of this.#failed) if (!keep.has(key)) this.#failed.delete(key);
     for (const [key, entry] of this.#partitions) {
       if (keep.has(key)) continue;
       this.#partitions.delete(key);
