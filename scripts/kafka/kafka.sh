@@ -23,7 +23,7 @@
 #                      port that advertises the second, where a fault injector (Toxiproxy) forwards to the
 #                      first; clients bootstrapping through the proxy are then told to stay on it
 #   KAFKA_PARTITIONS=6                            partitions of the topics created by up/topics
-#   INPUT_TOPIC=calls_raw, OUTPUT_TOPIC=calls_scored, DLQ_TOPIC=calls_dlq
+#   INPUT_TOPIC=calls_raw, OUTPUT_TOPIC=calls_scored, DLQ_TOPIC=calls_dlq, CALLER_VERDICTS_TOPIC=caller_verdicts (compacted)
 #   KAFKA_CREATE_TOPICS=true                      false: up/topics create no topic (suites that make their own)
 #   KAFKA_HOME_DIR     run dir, default .cache/kafka/run (set it to run a second, isolated broker)
 #   KAFKA_HEAP_OPTS    broker heap, default "-Xms512m -Xmx1g"
@@ -60,6 +60,8 @@ START_TIMEOUT=${KAFKA_START_TIMEOUT:-60}
 STOP_TIMEOUT=30
 PARTITIONS=${KAFKA_PARTITIONS:-6}
 TOPICS=("${INPUT_TOPIC:-calls_raw}" "${OUTPUT_TOPIC:-calls_scored}" "${DLQ_TOPIC:-calls_dlq}")
+# Compacted (keyed by caller, the latest record per key is what counts); processors also create it when missing.
+COMPACTED_TOPICS=("${CALLER_VERDICTS_TOPIC:-caller_verdicts}")
 # wait_ready keeps the topic list it got, so ensure_topics need not start a second JVM for it.
 LISTED_TOPICS=""
 TOPICS_LISTED=false
@@ -413,10 +415,10 @@ list_topics() {
     --command-config "$ADMIN_CONFIG" --list
 }
 
-create_topic() {
+create_topic() { # $1 = topic, then extra TopicCommand arguments
   run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
     --command-config "$ADMIN_CONFIG" --create --if-not-exists --topic "$1" \
-    --partitions "$PARTITIONS" --replication-factor 1 >/dev/null
+    --partitions "$PARTITIONS" --replication-factor 1 "${@:2}" >/dev/null
 }
 
 # Creates the topics that are missing, in parallel (one JVM each, so this saves seconds).
@@ -431,10 +433,15 @@ ensure_topics() {
     create_topic "$t" &
     pids+=($!)
   done
+  for t in "${COMPACTED_TOPICS[@]}"; do
+    grep -qxF -- "$t" <<<"$LISTED_TOPICS" && continue
+    create_topic "$t" --config cleanup.policy=compact &
+    pids+=($!)
+  done
   for t in "${pids[@]}"; do
     wait "$t" || failed=1
   done
-  ((failed == 0)) || die "could not create all topics (${TOPICS[*]})"
+  ((failed == 0)) || die "could not create all topics (${TOPICS[*]} ${COMPACTED_TOPICS[*]})"
 }
 
 # --- commands ---------------------------------------------------------------------------------

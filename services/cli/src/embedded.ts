@@ -3,6 +3,7 @@ import {
   createLogger,
   createProgress,
   DEFAULT_TOPICS,
+  DEFAULT_VERDICTS_TOPIC,
   encodeBehaviourModel,
   encodeModel,
   parsers,
@@ -83,7 +84,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
   const transport: Transport = brokers
     ? createKafkajsTransport({ brokers, clientId: 'scam-detector-embedded', logger })
     : createMemoryTransport();
-  const topics = { raw: DEFAULT_TOPICS.raw, scored: DEFAULT_TOPICS.scored, dlq: DEFAULT_TOPICS.dlq };
+  const topics = {
+    raw: DEFAULT_TOPICS.raw,
+    scored: DEFAULT_TOPICS.scored,
+    dlq: DEFAULT_TOPICS.dlq,
+    verdicts: DEFAULT_VERDICTS_TOPIC,
+  };
 
   const processor = createProcessor(
     {
@@ -91,6 +97,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
       inputTopic: topics.raw,
       outputTopic: topics.scored,
       dlqTopic: topics.dlq,
+      verdictsTopic: topics.verdicts,
       maxBatchRecords: 2000,
       concurrency: 1,
       maxRecordBytes: 1_000_000,
@@ -106,6 +113,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
     feed: createTransportFeed(transport, {
       outputTopic: topics.scored,
       dlqTopic: topics.dlq,
+      verdictsTopic: topics.verdicts,
       fromBeginning: false,
       logger,
     }),

@@ -39,6 +39,8 @@ const latencySeconds = Number(env.LATENCY_SECONDS ?? 30);
 const callerCount = Number(env.CALLERS ?? 1_000_000);
 const hotSetSize = Number(env.HOT_SET_SIZE ?? 100_000);
 const PARTITIONS = 6;
+/** PHASES=drain,latency,million (all by default) runs only those (the drain's preload always runs). */
+const phases = new Set((env.PHASES ?? 'drain,latency,million').split(','));
 const { log, emit } = benchOutput('bench-durable');
 const { id, topics } = benchTopics('bench-durable');
 const verdicts = `bench-durable-verdicts-${id}`;
@@ -73,7 +75,13 @@ const send = async (records: ProducedRecord[]): Promise<void> => {
 const processor = (group: string, extra: Record<string, string>) =>
   startBenchProcessor(
     { topics, group, modelPath },
-    { CALLER_VERDICTS_TOPIC: verdicts, KAFKA_COMMIT_INTERVAL_MS: '500', ...extra },
+    {
+      CALLER_VERDICTS_TOPIC: verdicts,
+      KAFKA_COMMIT_INTERVAL_MS: '500',
+      // e.g. PROCESSOR_NODE_OPTIONS=--cpu-prof to profile the drains.
+      ...(env.PROCESSOR_NODE_OPTIONS ? { NODE_OPTIONS: env.PROCESSOR_NODE_OPTIONS } : {}),
+      ...extra,
+    },
   );
 
 const cpuSeconds = (m: Map<string, number>): number => m.get('process_cpu_seconds_total') ?? 0;
@@ -132,7 +140,7 @@ try {
   await createTopics(brokers, Object.values(topics), PARTITIONS);
   await createTopics(brokers, [verdicts], PARTITIONS);
 
-  // 1. Drain.
+  // 1. Drain (the world's events are also what the latency phase sends).
   log(`preloading ${drainEvents} simulated-world events`);
   const world: ProducedRecord[] = [];
   for (const { event } of simulateWorld({ seed: 2026, days: 3, subscribers: 20_000 })) {
@@ -144,7 +152,7 @@ try {
   await send(world);
   const best = new Map<string, { rate: number; cpu: number }>();
   const variants = ['bare', 'memory', 'durable'] as const;
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < (phases.has('drain') ? rounds : 0); round++) {
     for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
       log(`drain round ${round + 1}: ${variant}`);
       const figure = variant === 'bare' ? await drainBare() : await drainWithProcessor(variant);
@@ -153,33 +161,58 @@ try {
       if (!known || figure.rate > known.rate) best.set(variant, figure);
     }
   }
-  const bare = best.get('bare') as { rate: number; cpu: number };
+  const bare = best.get('bare');
   for (const variant of variants) {
-    const figure = best.get(variant) as { rate: number; cpu: number };
+    const figure = best.get(variant);
+    if (!figure || !bare) continue;
     emit(`drain_${variant}_best_events_per_second`, figure.rate, 'events/s');
     emit(`drain_${variant}_best_cpu_per_event`, figure.cpu, 'µs/event');
     if (variant !== 'bare') emit(`drain_${variant}_share_of_bare_loop`, figure.rate / bare.rate, 'ratio');
   }
 
-  // 2. Latency of the durable processor at a steady rate.
+  if (phases.has('latency')) await latencyPhase(world);
+  if (phases.has('million')) await millionPhase();
+} finally {
+  await transport.close();
+  await deleteTopicsAndGroups(brokers, [...Object.values(topics), ...extraTopics], groups).catch(
+    () => undefined,
+  );
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+}
+
+async function latencyPhase(world: readonly ProducedRecord[]): Promise<void> {
+  // 2. Latency of the durable processor at a steady rate, on topics of its own (no backlog to read).
+  const lat = benchTopics('bench-durable-lat');
+  extraTopics.push(...Object.values(lat.topics));
+  await createTopics(brokers, Object.values(lat.topics), PARTITIONS);
   const latencyGroup = newGroup('latency');
-  const durable = processor(latencyGroup, { CALLER_STATE: 'durable', STATE_DIR: stateDir() });
-  await durable.poll((m) => scored(m) >= drainEvents, 50); // it drains the backlog first
+  const durable = startBenchProcessor(
+    { topics: lat.topics, group: latencyGroup, modelPath },
+    { CALLER_VERDICTS_TOPIC: verdicts, CALLER_STATE: 'durable', STATE_DIR: stateDir() },
+  );
+  await durable.poll((m) => (m.get('processor_assigned_partitions') ?? 0) === PARTITIONS, 50);
   const latencies: number[] = [];
-  const latencyFromMs = Date.now();
-  const readerGroup = newGroup('reader');
+  let readerAssigned: () => void = () => undefined;
+  const readerReady = new Promise<void>((resolve) => {
+    readerAssigned = resolve;
+  });
   const reader = await transport.consume(
-    { group: readerGroup, topics: [topics.output], concurrency: PARTITIONS },
+    {
+      group: newGroup('reader'),
+      topics: [lat.topics.output],
+      concurrency: PARTITIONS,
+      listener: { assigned: (assignment) => assignment.length > 0 && readerAssigned() },
+    },
     (batch) => {
       const arrived = Date.now();
       for (const record of batch.records) {
         const ts = JSON.parse(record.value?.toString() ?? '{}').call?.ts as number;
-        // Only the calls sent in this phase (stamped now), not the drained backlog's (simulated time).
-        if (ts * 1000 >= latencyFromMs) latencies.push(arrived - ts * 1000);
+        latencies.push(arrived - ts * 1000);
       }
       return [];
     },
   );
+  await readerReady;
   log(`latency: ${latencyRate} events/s for ${latencySeconds} s`);
   const producer = await transport.producer();
   const total = latencyRate * latencySeconds;
@@ -198,7 +231,7 @@ try {
       // The world's calls again, stamped now: the latency is from event time to the result read here.
       const original = JSON.parse(String(world[w++ % world.length]?.value));
       batch.push({
-        topic: topics.input,
+        topic: lat.topics.input,
         key: original.caller,
         value: JSON.stringify({ ...original, ts: toWireSeconds(now) }),
       });
@@ -218,7 +251,9 @@ try {
   emit('latency_durable_p50', pct(50), 'ms');
   emit('latency_durable_p95', pct(95), 'ms');
   emit('latency_durable_p99', pct(99), 'ms');
+}
 
+async function millionPhase(): Promise<void> {
   // 3. A million callers, one call each, on fresh topics.
   const many = benchTopics('bench-durable-many');
   extraTopics.push(...Object.values(many.topics));
@@ -298,10 +333,4 @@ try {
   emit('million_restore_rss', rssMiB(restored), 'MiB');
   restorer.child.kill('SIGTERM');
   await new Promise((done) => restorer.child.once('exit', done));
-} finally {
-  await transport.close();
-  await deleteTopicsAndGroups(brokers, [...Object.values(topics), ...extraTopics], groups).catch(
-    () => undefined,
-  );
-  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
 }

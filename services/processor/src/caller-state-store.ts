@@ -24,7 +24,7 @@ export class MemoryCallerStateStore implements CallerStateStore {
   /** Event time (ms) of each partition's last idle sweep. */
   readonly #swept = new Map<string, number>();
 
-  constructor(readonly sweepEveryMs = 3_600_000) {}
+  constructor(readonly sweepEveryMs = 86_400_000) {}
 
   /**
    * Once per `sweepEveryMs` of a partition's event time, removes its callers idle past IDLE_FORGET_MS (their

@@ -115,6 +115,8 @@ export function scoreBatch(
   const verdictRecords: ProducedRecord[] = [];
   const verdicts = { flagged: 0, cleared: 0 };
   const features = new Float64Array(WIDTH * Math.max(1, events.length));
+  // One view per event, made once (the views are what every step below reads and writes).
+  const views = new Array<Float64Array>(events.length);
   const lateFlags = new Array<boolean>(events.length);
   const appliedFlags = new Array<boolean>(events.length);
   const callers = new Set<string>();
@@ -125,7 +127,9 @@ export function scoreBatch(
   for (let j = 0; j < events.length; j++) {
     const event = events[j] as CallEvent;
     const record = records[positions[j] as number] as ConsumedRecord;
-    const result = states.update(event.caller, event, Number(record.offset), features.subarray(j * WIDTH));
+    const view = features.subarray(j * WIDTH, (j + 1) * WIDTH);
+    views[j] = view;
+    const result = states.update(event.caller, event, Number(record.offset), view);
     if (result.late) late++;
     if (!result.applied) redelivered++;
     lateFlags[j] = result.late;
@@ -138,7 +142,7 @@ export function scoreBatch(
   const began = performance.now();
   const scores = new Array<Score>(events.length);
   for (let j = 0; j < events.length; j++) {
-    scores[j] = scorer.score(events[j] as CallEvent, features.subarray(j * WIDTH, (j + 1) * WIDTH));
+    scores[j] = scorer.score(events[j] as CallEvent, views[j] as Float64Array);
   }
   const scoringMs = performance.now() - began;
   const processedTs = toWireSeconds(nowMs);
@@ -154,7 +158,7 @@ export function scoreBatch(
       partition: record.partition,
       offset: Number(record.offset),
     };
-    const callFeatures = features.subarray(j * WIDTH, (j + 1) * WIDTH);
+    const callFeatures = views[j] as Float64Array;
     const truthHeader = record.headers[TRUTH_HEADER];
     const scenarioHeader = record.headers[SCENARIO_HEADER];
     const value = serializeScored(

@@ -397,7 +397,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
           const records = slice.map((message) => toRecord(topic, partition, message));
           const last = records[records.length - 1] as ConsumedRecord;
           const lag = Math.max(0, highWatermark - Number(last.offset) - 1);
-          const produced = await handler({ topic, partition, records, lag });
+          const produced = await handler({ topic, partition, records, lag, heartbeat });
           await output.send(produced);
           // Acknowledged downstream: only now may these offsets be committed.
           resolveOffset(last.offset);

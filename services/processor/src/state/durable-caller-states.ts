@@ -19,7 +19,8 @@ export interface DurableCallerStatesOptions {
   /** Callers kept in memory per partition (least recently used out first, once their state is in the local
    *  store); the rest are read from the store when a batch needs them. Default 100,000. */
   hotSetSize?: number;
-  /** Event time between two sweeps for idle callers (ms). Default one hour. */
+  /** Event time between two sweeps for idle callers (ms). Default one day: a caller goes at most a day after
+   *  it became idle past IDLE_FORGET_MS, and a backlog replayed fast is not swept every simulated hour. */
   sweepEveryMs?: number;
   metrics?: Pick<
     ProcessorMetrics,
@@ -80,7 +81,7 @@ export class DurableCallerStates implements CallerStateStore {
 
   constructor(readonly options: DurableCallerStatesOptions) {
     this.#hotSetSize = options.hotSetSize ?? 100_000;
-    this.#sweepEveryMs = options.sweepEveryMs ?? 3_600_000;
+    this.#sweepEveryMs = options.sweepEveryMs ?? 86_400_000;
   }
 
   #key(topic: string, partition: number): string {
