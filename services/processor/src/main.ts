@@ -86,6 +86,9 @@ async function ownTopicsAndState(settings: typeof config): Promise<DurableCaller
   let said: string | undefined;
   await untilAvailable(
     async () => {
+      // The transport says why it cannot go on yet in the words every service uses (no broker answers, the
+      // topic does not exist yet); the admin calls below then find both there.
+      await transport.checkTopics([settings.INPUT_TOPIC]);
       const input = await admin.partitionOffsets(settings.INPUT_TOPIC);
       const verdicts = await admin.ensureTopic({
         topic: settings.CALLER_VERDICTS_TOPIC,
@@ -104,10 +107,7 @@ async function ownTopicsAndState(settings: typeof config): Promise<DurableCaller
     {
       retryIf: (error) => !(error instanceof ChangelogConfigError),
       onRetry(error, attempt, delayMs) {
-        const reason =
-          error instanceof KafkaAccessError
-            ? error.message
-            : `cannot check the input, verdicts and state topics yet: ${unavailableReason(error)}`;
+        const reason = error instanceof KafkaAccessError ? error.message : unavailableReason(error);
         preparing = reason;
         if (reason !== said)
           logger.warn({ attempt, retry_in_ms: delayMs, err: error }, `${reason}; retrying`);

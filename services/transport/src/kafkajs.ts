@@ -407,8 +407,8 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
             offset: String(BigInt(last.offset) + 1n),
           });
           uncommitted = true;
-          if (throttledCommits) await commitOffsetsIfNecessary();
-          await heartbeat();
+          // Said before the commit and the heartbeat, which can fail (a broker restarting) after the output was
+          // acknowledged: what listens (durable state) must know the output is out, whatever comes next.
           listener.batchDone?.({
             topic,
             partition,
@@ -416,6 +416,8 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
             durationMs: performance.now() - began,
             lag,
           });
+          if (throttledCommits) await commitOffsetsIfNecessary();
+          await heartbeat();
         }
       } finally {
         handling--;

@@ -67,7 +67,8 @@ export interface ConsumerListener {
   assigned?(assignment: PartitionAssignment[]): void;
   /** The group is rebalancing: partitions are about to be revoked and reassigned. */
   rebalancing?(): void;
-  /** A batch was produced and its offsets committed (or marked for commit). */
+  /** A batch's output was acknowledged by the broker and its offsets marked for commit (called before the
+   *  commit itself, which may still fail). */
   batchDone?(info: {
     topic: string;
     partition: number;

@@ -148,6 +148,16 @@ export class DurableCallerStates implements CallerStateStore {
     await this.prepare(topic, partition);
     const entry = this.#restored(topic, partition);
     await entry.chain;
+    if (entry.pending) {
+      // The previous batch's output was never acknowledged (its send failed; the batch comes again): its changes
+      // are in memory only. Its callers go back to their stored state, so the retry applies its events afresh and
+      // computes exactly the features of an uninterrupted pass, instead of taking them for redeliveries.
+      for (const caller of entry.pending.keys()) {
+        entry.states.delete(caller);
+        entry.recent.delete(caller);
+      }
+      entry.pending = undefined;
+    }
     const missing = callers.filter((caller) => !entry.states.has(caller));
     if (missing.length > 0) {
       const found = await (entry.store as PartitionStateStore).getMany(missing);

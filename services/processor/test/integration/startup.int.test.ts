@@ -34,9 +34,13 @@ describe('processor start-up', () => {
     const transport = testTransport();
     const output = await readTopic(transport, topics.output);
     await (await transport.producer()).send(testEvents(topics.input, 100, 1));
-    await vi.waitFor(() => {
-      expect(processor.lines.some((l) => l.includes('not consuming until one is loaded'))).toBe(true);
-    });
+    // After its topic checks (the verdicts topic is created first).
+    await vi.waitFor(
+      () => {
+        expect(processor.lines.some((l) => l.includes('not consuming until one is loaded'))).toBe(true);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     const notReady = await processor.readyz();
     expect(notReady).toMatchObject({ ready: false, model_version: null, assigned_partitions: 0 });
     expect(processor.lines.some((l) => l.includes('model rejected; waiting for a valid one'))).toBe(true);
