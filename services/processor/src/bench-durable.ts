@@ -37,11 +37,14 @@ const drainEvents = Number(env.DRAIN_EVENTS ?? 200_000);
 const rounds = Number(env.ROUNDS ?? 2);
 const latencyRate = Number(env.LATENCY_RATE ?? 1000);
 const latencySeconds = Number(env.LATENCY_SECONDS ?? 30);
+const warmupSeconds = Number(env.LATENCY_WARMUP_SECONDS ?? 5);
 const callerCount = Number(env.CALLERS ?? 1_000_000);
 const hotSetSize = Number(env.HOT_SET_SIZE ?? 100_000);
 const PARTITIONS = 6;
 /** PHASES=drain,latency,million (all by default) runs only those (the drain's preload always runs). */
 const phases = new Set((env.PHASES ?? 'drain,latency,million').split(','));
+/** LATENCY_STATE=memory measures the latency phase with in-memory caller state instead. */
+const latencyState = env.LATENCY_STATE === 'memory' ? 'memory' : 'durable';
 const { log, emit } = benchOutput('bench-durable');
 const { id, topics } = benchTopics('bench-durable');
 const verdicts = `bench-durable-verdicts-${id}`;
@@ -189,10 +192,15 @@ async function latencyPhase(world: readonly ProducedRecord[]): Promise<void> {
   const latencyGroup = newGroup('latency');
   const durable = startBenchProcessor(
     { topics: lat.topics, group: latencyGroup, modelPath },
-    { CALLER_VERDICTS_TOPIC: verdicts, CALLER_STATE: 'durable', STATE_DIR: stateDir() },
+    {
+      CALLER_VERDICTS_TOPIC: verdicts,
+      CALLER_STATE: latencyState,
+      ...(latencyState === 'durable' ? { STATE_DIR: stateDir() } : {}),
+    },
   );
   await durable.poll((m) => (m.get('processor_assigned_partitions') ?? 0) === PARTITIONS, 50);
   const latencies: number[] = [];
+  let measureFromMs = Number.POSITIVE_INFINITY;
   let readerAssigned: () => void = () => undefined;
   const readerReady = new Promise<void>((resolve) => {
     readerAssigned = resolve;
@@ -208,7 +216,7 @@ async function latencyPhase(world: readonly ProducedRecord[]): Promise<void> {
       const arrived = Date.now();
       for (const record of batch.records) {
         const ts = JSON.parse(record.value?.toString() ?? '{}').call?.ts as number;
-        latencies.push(arrived - ts * 1000);
+        if (ts * 1000 >= measureFromMs) latencies.push(arrived - ts * 1000);
       }
       return [];
     },
@@ -216,7 +224,10 @@ async function latencyPhase(world: readonly ProducedRecord[]): Promise<void> {
   await readerReady;
   log(`latency: ${latencyRate} events/s for ${latencySeconds} s`);
   const producer = await transport.producer();
-  const total = latencyRate * latencySeconds;
+  // The first LATENCY_WARMUP_SECONDS (5) warm the fresh processor up (JIT, connections): sent, not measured.
+  const total = latencyRate * (latencySeconds + warmupSeconds);
+  const measured = latencyRate * latencySeconds;
+  measureFromMs = Date.now() + warmupSeconds * 1000;
   const startedAt = performance.now();
   let sent = 0;
   let w = 0;
@@ -241,17 +252,17 @@ async function latencyPhase(world: readonly ProducedRecord[]): Promise<void> {
     sent += due;
   }
   const deadline = performance.now() + 30_000;
-  while (latencies.length < total && performance.now() < deadline)
+  while (latencies.length < measured && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
   await reader.stop();
   durable.child.kill('SIGTERM');
   const sorted = latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-  emit('latency_durable_results', sorted.length, 'results');
-  emit('latency_durable_p50', pct(50), 'ms');
-  emit('latency_durable_p95', pct(95), 'ms');
-  emit('latency_durable_p99', pct(99), 'ms');
+  emit(`latency_${latencyState}_results`, sorted.length, 'results');
+  emit(`latency_${latencyState}_p50`, pct(50), 'ms');
+  emit(`latency_${latencyState}_p95`, pct(95), 'ms');
+  emit(`latency_${latencyState}_p99`, pct(99), 'ms');
 }
 
 async function millionPhase(): Promise<void> {

@@ -123,7 +123,7 @@ async function ownTopicsAndState(settings: typeof config): Promise<DurableCaller
   // The processor's hot set (STATE_HOT_SET_SIZE callers per partition) is the in-memory cache; the disk store's
   // own cache only has to cover a batch's reads.
   const provider = settings.STATE_DIR
-    ? new DiskStateStoreProvider({ directory: settings.STATE_DIR, hotSetSize: 1000 })
+    ? new DiskStateStoreProvider({ directory: settings.STATE_DIR, hotSetSize: 1000, sync: false })
     : new MemoryStateStoreProvider();
   return new DurableCallerStates({
     admin,

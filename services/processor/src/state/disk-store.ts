@@ -9,6 +9,14 @@ export interface DiskStateStoreOptions {
   directory: string;
   /** Committed states kept in memory per partition (least recently used out first). Default 100,000. */
   hotSetSize?: number;
+  /**
+   * Whether a commit waits for the disk (fsync). Default true. The processor turns it off: the changelog, not
+   * this store, is what state is restored from, and a commit is one atomic write batch with its checkpoint, so
+   * a commit lost to a machine crash only leaves the store at an older checkpoint, from which a restore reads
+   * the changelog's tail; a process crash loses nothing (the OS has the write). Waiting for the disk would
+   * only delay the partition's next batch, which waits for this commit.
+   */
+  sync?: boolean;
 }
 
 const FORMAT_KEY = 'format';
@@ -33,7 +41,7 @@ function isCorruption(error: unknown): boolean {
  * partition may hold more callers than memory. Chosen over LMDB by `npm run bench:state-store` (docs/pipeline.md):
  * LMDB reads faster, but a damaged LMDB file kills the process (SIGSEGV) where LevelDB reports it, and a store
  * that crashes its reader cannot be detected, wiped and restored. One LevelDB per partition (a partition is wiped
- * or handed over alone); a commit is one synced write batch (states + checkpoint), atomic.
+ * or handed over alone); a commit is one write batch (states + checkpoint), atomic, synced unless `sync: false`.
  */
 export class DiskStateStoreProvider implements StateStoreProvider {
   readonly kind = 'disk';
@@ -71,8 +79,12 @@ export class DiskStateStoreProvider implements StateStoreProvider {
       } else if (format !== marker) {
         throw new StateStoreCorruptError(partition, `unexpected format marker ${JSON.stringify(format)}`);
       }
-      const store = new DiskStateStore(partition, db, this.options.hotSetSize ?? 100_000, () =>
-        this.#open.delete(store),
+      const store = new DiskStateStore(
+        partition,
+        db,
+        this.options.hotSetSize ?? 100_000,
+        this.options.sync ?? true,
+        () => this.#open.delete(store),
       );
       this.#open.add(store);
       return store;
@@ -110,6 +122,7 @@ class DiskStateStore implements PartitionStateStore {
     readonly partition: number,
     readonly db: Level,
     readonly hotSetSize: number,
+    readonly sync: boolean,
     readonly onClose: () => void,
   ) {}
 
@@ -196,7 +209,7 @@ class DiskStateStore implements PartitionStateStore {
         ),
         { type: 'put' as const, key: META_PREFIX + CHECKPOINT_KEY, value: Buffer.from(checkpoint) },
       ],
-      { sync: true },
+      { sync: this.sync },
     );
     for (const [caller, state] of staged) {
       if (state === null) this.#hot.delete(caller);

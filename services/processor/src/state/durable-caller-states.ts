@@ -47,6 +47,8 @@ interface Partition {
   /** Event time at which the last idle sweep started. */
   sweptAtMs: number;
   sweeping: boolean;
+  /** The callers of the batch being scored (loaded, changelog not taken yet): never trimmed. */
+  inFlight?: Set<string>;
   /** Callers touched since the running or last sweep started: not idle, whatever the sweep read. */
   touchedSinceSweep: Set<string>;
   /** Idle callers the last sweep found (value: flagged), tombstoned with the next batch. */
@@ -147,6 +149,16 @@ export class DurableCallerStates implements CallerStateStore {
   async load(topic: string, partition: number, callers: readonly string[]): Promise<void> {
     await this.prepare(topic, partition);
     const entry = this.#restored(topic, partition);
+    // The batch's callers stay in memory until its changelog is taken (a trim in between would lose them).
+    entry.inFlight = new Set(callers);
+    if (!entry.pending && callers.every((caller) => entry.states.has(caller))) {
+      // All in memory, which holds their latest state: no need to wait for the store's commits.
+      for (const caller of callers) {
+        entry.recent.delete(caller);
+        entry.recent.set(caller, true);
+      }
+      return;
+    }
     await entry.chain;
     if (entry.pending) {
       // The previous batch's output was never acknowledged (its send failed; the batch comes again): its changes
@@ -215,6 +227,7 @@ export class DurableCallerStates implements CallerStateStore {
       entry.touchedSinceSweep.clear();
     }
     entry.pending = changes;
+    entry.inFlight = undefined;
     return { records: (entry.writer as PartitionStateWriter).records(changes), evictedFlagged, evicted };
   }
 
@@ -248,7 +261,9 @@ export class DurableCallerStates implements CallerStateStore {
     let excess = entry.states.size - this.#hotSetSize;
     if (excess <= 0) return;
     for (const caller of entry.recent.keys()) {
-      if (excess-- <= 0) break;
+      if (excess <= 0) break;
+      if (entry.inFlight?.has(caller)) continue;
+      excess--;
       entry.recent.delete(caller);
       entry.states.delete(caller);
     }
