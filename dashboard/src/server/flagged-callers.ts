@@ -1,4 +1,4 @@
-import { EXPLAINED_FEATURES, parseVerdict } from '@scam-detector/core';
+import { type CallerVerdict, EXPLAINED_FEATURES, parseVerdict } from '@scam-detector/core';
 import type {
   CallerCall,
   FlaggedCaller,
@@ -12,18 +12,7 @@ import type {
 import { inputRef, MAX_STRING } from './results.js';
 
 /** A caller's current verdict as the dashboard keeps it (validated, strings clipped, unknown features dropped). */
-export interface VerdictRecord {
-  caller: string;
-  verdict: 'flagged' | 'cleared';
-  changed_ts: number;
-  first_flagged_ts: number;
-  calls_since_flagged: number;
-  score: number;
-  model_version: string;
-  processed_ts: number;
-  features: Record<string, number | null>;
-  input: InputRef;
-}
+export type VerdictRecord = Omit<CallerVerdict, 'input'> & { input: InputRef };
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const clip = (text: string): string =>

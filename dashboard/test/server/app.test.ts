@@ -11,7 +11,7 @@ import { CsvSplitter, csvHeader, parseCsvRow, parseScoredText } from '../../src/
 import { ResultStore } from '../../src/server/store.js';
 import { StreamHub, type StreamHubOptions } from '../../src/server/stream-hub.js';
 import type { SnapshotMessage, UpdateMessage } from '../../src/shared/wire.js';
-import { scored } from './fixtures.js';
+import { openStream, type SseEvent, scored } from './fixtures.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -50,37 +50,6 @@ async function listen(app: http.RequestListener): Promise<string> {
     return new Promise((resolve) => server.close(() => resolve()));
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-interface SseEvent {
-  event: string;
-  data: unknown;
-  atMs: number;
-}
-
-/** Opens an SSE stream and collects its events. */
-async function openStream(base: string) {
-  const events: SseEvent[] = [];
-  const req = http.get(`${base}/api/stream`);
-  const [res] = (await once(req, 'response')) as [http.IncomingMessage];
-  let buffer = '';
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
-    buffer += chunk;
-    let end = buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data), atMs: performance.now() });
-      end = buffer.indexOf('\n\n');
-    }
-  });
-  cleanups.push(() => {
-    req.destroy();
-  });
-  return { res, events, close: () => req.destroy() };
 }
 
 describe('HTTP API', () => {
@@ -167,7 +136,7 @@ describe('stream', () => {
   it('gives a new page the buffer and the aggregates at once', async () => {
     const { app, store } = setup();
     for (let i = 0; i < 60; i++) store.scored(scored(i));
-    const stream = await openStream(await listen(app));
+    const stream = await openStream(await listen(app), cleanups);
     await expect.poll(() => stream.events.length).toBeGreaterThan(0);
     expect(stream.res.headers['content-type']).toContain('text/event-stream');
     const first = stream.events[0] as SseEvent;
@@ -180,7 +149,7 @@ describe('stream', () => {
 
   it('batches a fast stream into at most 10 updates a second, each with what arrived since the last', async () => {
     const { app, store } = setup();
-    const stream = await openStream(await listen(app));
+    const stream = await openStream(await listen(app), cleanups);
     await expect.poll(() => stream.events.length).toBe(1);
     let i = 0;
     const producing = setInterval(() => {
@@ -209,8 +178,8 @@ describe('stream', () => {
   it('refuses streams beyond the cap with 503 and Retry-After', async () => {
     const { app } = setup({ maxStreams: 2 });
     const base = await listen(app);
-    const a = await openStream(base);
-    const b = await openStream(base);
+    const a = await openStream(base, cleanups);
+    const b = await openStream(base, cleanups);
     expect([a.res.statusCode, b.res.statusCode]).toEqual([200, 200]);
     const refused = await request(base).get('/api/stream').expect(503);
     expect(refused.headers['retry-after']).toBe('5');

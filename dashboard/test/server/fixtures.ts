@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -34,4 +36,36 @@ export async function writeTemp(dir: string, name: string, text: string): Promis
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
+}
+
+export interface SseEvent {
+  event: string;
+  data: unknown;
+  /** performance.now() when it arrived. */
+  atMs: number;
+}
+
+/** Opens the page's SSE stream at `base` and collects its events; `cleanups` gets what closes it. */
+export async function openStream(base: string, cleanups: (() => void | Promise<void>)[]) {
+  const events: SseEvent[] = [];
+  const req = http.get(`${base}/api/stream`);
+  const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+  let buffer = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk;
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data) events.push({ event, data: JSON.parse(data), atMs: performance.now() });
+      end = buffer.indexOf('\n\n');
+    }
+  });
+  cleanups.push(() => {
+    req.destroy();
+  });
+  return { res, events, close: () => req.destroy() };
 }

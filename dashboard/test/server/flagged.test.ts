@@ -20,7 +20,7 @@ import { ResultStore } from '../../src/server/store.js';
 import { StreamHub } from '../../src/server/stream-hub.js';
 import { createTransportFeed } from '../../src/server/transport-feed.js';
 import type { FlaggedPanel, SnapshotMessage, UpdateMessage } from '../../src/shared/wire.js';
-import { scored, tempDir, writeTemp } from './fixtures.js';
+import { openStream, scored, tempDir, writeTemp } from './fixtures.js';
 
 const logger = createLogger('test', 'silent');
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -94,31 +94,6 @@ async function send(transport: Transport, records: ProducedRecord[]): Promise<vo
   await producer.send(records);
 }
 
-/** Opens the page's stream and collects its messages. */
-async function openStream(base: string) {
-  const messages: { event: string; data: unknown }[] = [];
-  const req = http.get(`${base}/api/stream`);
-  const [res] = (await once(req, 'response')) as [http.IncomingMessage];
-  let buffer = '';
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
-    buffer += chunk;
-    let end = buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) messages.push({ event, data: JSON.parse(data) });
-      end = buffer.indexOf('\n\n');
-    }
-  });
-  cleanups.push(() => {
-    req.destroy();
-  });
-  return messages;
-}
-
 describe('the flagged-callers panel from the caller-verdicts topic', () => {
   it('reads the whole topic at start: the latest verdict of each caller, cleared and evicted callers gone', async () => {
     const transport = createMemoryTransport(new MemoryBus({ partitions: 3 }));
@@ -143,7 +118,7 @@ describe('the flagged-callers panel from the caller-verdicts topic', () => {
       features,
     });
     // A new page gets the whole panel in its first message.
-    const stream = await openStream(base);
+    const stream = (await openStream(base, cleanups)).events;
     await expect.poll(() => stream.length).toBeGreaterThan(0);
     const snapshot = stream[0]?.data as SnapshotMessage;
     expect(snapshot.flagged.callers.map((c) => c.caller)).toEqual(await callers());
@@ -167,7 +142,7 @@ describe('the flagged-callers panel from the caller-verdicts topic', () => {
     const transport = createMemoryTransport();
     const { base, dashboard } = await live(transport);
     await expect.poll(() => dashboard.store.flagged.status().state).toBe('live');
-    const stream = await openStream(base);
+    const stream = (await openStream(base, cleanups)).events;
     await expect.poll(() => stream.length).toBe(1);
     const sentAt = Date.now();
     await send(transport, [verdictRecord(7)]);
@@ -376,7 +351,9 @@ describe('the flagged callers kept', () => {
           server.close(() => resolve());
         }),
     );
-    const stream = await openStream(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const stream = (
+      await openStream(`http://127.0.0.1:${(server.address() as { port: number }).port}`, cleanups)
+    ).events;
     await expect.poll(() => stream.length).toBe(1);
     for (let n = 1; n < 10; n++) store.verdict(caller(n), view(n, n * 100)); // more changes than it tracks
     hub.tick();

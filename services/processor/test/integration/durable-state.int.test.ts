@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   BEHAVIOUR_FEATURES,
   CallerStates,
@@ -15,23 +13,20 @@ import {
 import type { ConsumedRecord, ProducedRecord } from '@scam-detector/transport';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
-  BROKERS,
   type ChildService,
   freshTopics,
-  KAFKA_SH,
   modelFile,
   PROCESSOR_MAIN,
-  PRODUCER_MAIN,
   paceEvents,
   processorEnv,
   readTopic,
+  restartBrokerUnderProducer,
   startService,
   type Topics,
   testTransport,
   waitForAssignment,
 } from './harness.js';
 
-const run = promisify(execFile);
 type Features = Record<string, number | null>;
 
 /**
@@ -240,14 +235,12 @@ describe('durable caller state in processor processes (real broker)', () => {
     const transport = testTransport();
     const output = await readTopic(transport, topics.output);
     // The real producer service, as a process (it rides out the restart): 20,000 events at 2,000/s.
-    const producer = startService(
-      PRODUCER_MAIN,
-      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input, PRODUCER_PROFILE: 'default' },
-      ['--rate', '2000', '--count', '20000', '--seed', '12'],
-    );
-    await output.waitFor(4000);
-    const restarted = await run(KAFKA_SH, ['restart'], { env: process.env, timeout: 120_000 });
-    expect(restarted.stdout).toMatch(/broker up/);
+    const producer = await restartBrokerUnderProducer(topics.input, output, {
+      rate: 2000,
+      count: 20_000,
+      seed: 12,
+      after: 4000,
+    });
     expect(await producer.exited).toBe(0);
     const input = await readTopic(transport, topics.input);
     const figures = await expectFeaturesOfOnePass(input, output, 20_000);

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type CallEvent,
   callEvent,
@@ -24,7 +25,7 @@ import {
   type Producer,
   type Transport,
 } from '@scam-detector/transport';
-import { onTestFinished, vi } from 'vitest';
+import { expect, onTestFinished, vi } from 'vitest';
 import { runProducer } from '../../../producer/src/producer.js';
 import { sealedModel } from '../models.js';
 
@@ -346,6 +347,27 @@ export async function soleProcessor(modelSeed: number) {
   const processor = startService(PROCESSOR_MAIN, processorEnv(topics, modelInfo.path));
   await waitForAssignment([processor], 6);
   return { topics, processor, ...modelInfo };
+}
+
+/**
+ * The real producer service as a process, sending `count` events at `rate`/s to `input` (the paced synthetic
+ * profile), then restarting the shared broker once `output` has `after` results: the broker-restart scenario
+ * several suites share. Resolves when the broker is back; the producer rides the restart out and exits 0.
+ */
+export async function restartBrokerUnderProducer(
+  input: string,
+  output: { waitFor(count: number): Promise<void> },
+  run: { rate: number; count: number; seed: number; after: number },
+): Promise<ChildService> {
+  const producer = startService(
+    PRODUCER_MAIN,
+    { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: input, PRODUCER_PROFILE: 'default' },
+    ['--rate', String(run.rate), '--count', String(run.count), '--seed', String(run.seed)],
+  );
+  await output.waitFor(run.after);
+  const restarted = await promisify(execFile)(KAFKA_SH, ['restart'], { env: process.env, timeout: 120_000 });
+  expect(restarted.stdout).toMatch(/broker up/);
+  return producer;
 }
 
 /** Sends `events` through `producer` paced at `rate` per second (the producer service's own pacing). */

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { writeFileAtomic } from '@scam-detector/core';
 import { committedOffsets, endOffsets } from '@scam-detector/transport';
 import { describe, expect, it } from 'vitest';
@@ -8,13 +6,12 @@ import {
   BROKERS,
   coverage,
   freshTopics,
-  KAFKA_SH,
   modelFile,
   PROCESSOR_MAIN,
-  PRODUCER_MAIN,
   paceEvents,
   processorEnv,
   readTopic,
+  restartBrokerUnderProducer,
   type ScoredResult,
   soleProcessor,
   startService,
@@ -24,7 +21,6 @@ import {
   wrongResults,
 } from './harness.js';
 
-const run = promisify(execFile);
 /** The identity of an input in its result: the call as JSON (it travels through untouched). */
 const identity = (call: unknown): string => JSON.stringify(call);
 
@@ -34,14 +30,12 @@ describe('recovery (real broker)', () => {
     const transport = testTransport();
     const output = await readTopic(transport, topics.output);
     // The real producer service, as a process: 24,000 events at 2,000/s.
-    const producer = startService(
-      PRODUCER_MAIN,
-      { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input, PRODUCER_PROFILE: 'default' },
-      ['--rate', '2000', '--count', '24000', '--seed', '11'],
-    );
-    await output.waitFor(3000);
-    const restarted = await run(KAFKA_SH, ['restart'], { env: process.env, timeout: 120_000 });
-    expect(restarted.stdout).toMatch(/broker up/);
+    const producer = await restartBrokerUnderProducer(topics.input, output, {
+      rate: 2000,
+      count: 24_000,
+      seed: 11,
+      after: 3000,
+    });
 
     expect(await producer.exited).toBe(0);
     const input = await readTopic(transport, topics.input);
