@@ -4,10 +4,12 @@ export type KafkajsLogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /**
  * What kafkajs reports as an error while a group forms or moves and then recovers by itself: a deploy, a scale
- * or a broker start shows each of these once or a few times. They are routine, not an operator's alarm.
+ * or a broker start shows each of these once or a few times, and a topic just created answers "does not host this
+ * topic-partition" or "not the leader" until its leaders are elected (the transport waits for them). They are
+ * routine, not an operator's alarm.
  */
 const ROUTINE =
-  /coordinator is not available|coordinator is loading|not the correct coordinator|group is rebalancing|rebalance in progress|member id is not valid|not aware of this member|no leader for this topic-partition|leadership election/i;
+  /coordinator is not available|coordinator is loading|not the correct coordinator|group is rebalancing|rebalance in progress|member id is not valid|not aware of this member|no leader for this topic-partition|leadership election|does not host this topic-partition|not the leader for that topic-partition/i;
 
 /**
  * The level one kafkajs log entry is written at. Errors kafkajs recovers from by itself (the group coordinator

@@ -31,6 +31,13 @@ describe('kafkajsLevel', () => {
         "Crash: KafkaJSNumberOfRetriesExceeded: The coordinator is loading and hence can't process requests",
       ),
       entry('The coordinator is not aware of this member, re-joining the group'),
+      // A topic just created (the processor's verdicts topic) until its leaders are elected, or a leader moving.
+      entry('Response Metadata(key: 3, version: 6)', {
+        error: 'This server does not host this topic-partition',
+      }),
+      entry('Response ListOffsets(key: 2, version: 3)', {
+        error: 'This server is not the leader for that topic-partition',
+      }),
     ];
     for (const log of routine) expect(kafkajsLevel(logLevel.ERROR, log), log.message).toBe('info');
     expect(kafkajsLevel(logLevel.WARN, routine[0] as (typeof routine)[0])).toBe('info');
