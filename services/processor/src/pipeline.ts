@@ -59,6 +59,8 @@ export interface ParsedBatch {
   texts: string[];
   /** Input position of each valid event. */
   positions: number[];
+  /** The valid events' callers, each once. */
+  callers: Set<string>;
 }
 
 const WIDTH = BEHAVIOUR_FEATURES.length;
@@ -74,6 +76,7 @@ export function parseBatch(
   const events: CallEvent[] = [];
   const texts: string[] = [];
   const positions: number[] = [];
+  const callers = new Set<string>();
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as ConsumedRecord;
     const parsed = parseCallEvent(record.value);
@@ -85,13 +88,14 @@ export function parseBatch(
     events.push(parsed.event);
     texts.push(parsed.text);
     positions.push(i);
+    callers.add(parsed.event.caller);
   }
-  return { records, dead, rejected, events, texts, positions };
+  return { records, dead, rejected, events, texts, positions, callers };
 }
 
 /** The callers of a parsed batch, each once (what a store must have loaded before `scoreBatch`). */
 export function batchCallers(batch: ParsedBatch): string[] {
-  return [...new Set(batch.events.map((event) => event.caller))];
+  return [...batch.callers];
 }
 
 /**
@@ -119,7 +123,6 @@ export function scoreBatch(
   const views = new Array<Float64Array>(events.length);
   const lateFlags = new Array<boolean>(events.length);
   const appliedFlags = new Array<boolean>(events.length);
-  const callers = new Set<string>();
   let late = 0;
   let redelivered = 0;
   let latestEventMs = Number.NEGATIVE_INFINITY;
@@ -134,7 +137,6 @@ export function scoreBatch(
     if (!result.applied) redelivered++;
     lateFlags[j] = result.late;
     appliedFlags[j] = result.applied;
-    callers.add(event.caller);
     const eventMs = fromWireSeconds(event.ts);
     if (eventMs > latestEventMs) latestEventMs = eventMs;
   }
@@ -203,7 +205,7 @@ export function scoreBatch(
     late,
     redelivered,
     verdicts,
-    callers,
+    callers: batch.callers,
     latestEventMs,
     featuresMs,
     scoringMs,
