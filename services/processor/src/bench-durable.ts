@@ -28,7 +28,7 @@ import {
   type ProducedRecord,
   type Transport,
 } from '@scam-detector/transport';
-import { benchOutput, benchTopics, startBenchProcessor } from './bench-harness.js';
+import { benchOutput, benchTopics, percentile, startBenchProcessor } from './bench-harness.js';
 
 const env = process.env;
 const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -257,8 +257,7 @@ async function latencyPhase(world: readonly ProducedRecord[]): Promise<void> {
   await reader.stop();
   durable.child.kill('SIGTERM');
   const sorted = latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+  const pct = (p: number) => percentile(sorted, p);
   emit(`latency_${latencyState}_results`, sorted.length, 'results');
   emit(`latency_${latencyState}_p50`, pct(50), 'ms');
   emit(`latency_${latencyState}_p95`, pct(95), 'ms');

@@ -43,6 +43,12 @@ export function benchCalls(random: Random) {
   };
 }
 
+/** The value at percentile `p` (0–100) of `values` (sorted in place), or NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? Number.NaN;
+}
+
 export interface BenchProcessor {
   child: ChildProcess;
   /** Every sample of the processor's /metrics (labels included in the name), or undefined before it listens. */

@@ -17,7 +17,7 @@ import {
   deleteTopicsAndGroups,
   type ProducedRecord,
 } from '@scam-detector/transport';
-import { benchCalls, benchOutput, benchTopics, startBenchProcessor } from './bench-harness.js';
+import { benchCalls, benchOutput, benchTopics, percentile, startBenchProcessor } from './bench-harness.js';
 
 const env = process.env;
 const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -123,8 +123,7 @@ try {
   const deadline = performance.now() + 30_000;
   while (latencies.length < total && performance.now() < deadline) await sleep(50);
   const sorted = latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+  const pct = (p: number) => percentile(sorted, p);
   emit('latency_results', sorted.length, 'results');
   emit('latency_p50', pct(50), 'ms');
   emit('latency_p95', pct(95), 'ms');
