@@ -103,8 +103,15 @@ export function createProcessor(options: ProcessorOptions, deps: ProcessorDeps):
   const handle = async (batch: Batch) => {
     const parsed = parseBatch(batch.records, options.dlqTopic, options.maxRecordBytes);
     // Not one event of a partition before its caller state is restored and the batch's callers are loaded.
-    // (The transport heartbeats the group while this waits for a restore.)
-    if (durable) await durable.load(batch.topic, batch.partition, batchCallers(parsed));
+    if (durable) {
+      // A restore can take longer than the session timeout: keep this member alive in the group meanwhile.
+      const beating = setInterval(() => void batch.heartbeat?.().catch(() => undefined), 2000);
+      try {
+        await durable.load(batch.topic, batch.partition, batchCallers(parsed));
+      } finally {
+        clearInterval(beating);
+      }
+    }
     const scorer = store.current;
     if (!scorer) throw new Error('no model loaded'); // unreachable: consuming starts after the first model
     const outcome = scoreBatch(

@@ -397,15 +397,7 @@ export function createKafkajsTransport(options: KafkajsTransportOptions): Transp
           const records = slice.map((message) => toRecord(topic, partition, message));
           const last = records[records.length - 1] as ConsumedRecord;
           const lag = Math.max(0, highWatermark - Number(last.offset) - 1);
-          // A handler may wait long (durable state restoring a partition): heartbeat meanwhile, so the group does
-          // not take this member's partitions away (kafkajs throttles heartbeats to its interval).
-          const beating = setInterval(() => void heartbeat().catch(() => undefined), 2000);
-          let produced: readonly ProducedRecord[];
-          try {
-            produced = await handler({ topic, partition, records, lag });
-          } finally {
-            clearInterval(beating);
-          }
+          const produced = await handler({ topic, partition, records, lag, heartbeat });
           await output.send(produced);
           // Acknowledged downstream: only now may these offsets be committed.
           resolveOffset(last.offset);

@@ -48,6 +48,9 @@ export interface Batch {
   records: readonly ConsumedRecord[];
   /** Records in the partition after this batch's last one when it was fetched (consumer lag). */
   lag: number;
+  /** Tells the group this member is alive (throttled by the adapter): a handler that waits long (a restore)
+   *  calls it meanwhile, so the group does not take its partitions away. Absent where there is no group. */
+  heartbeat?(): Promise<void>;
 }
 
 /** Turns one batch into the records to produce. Throwing fails the batch: it is delivered again. */
