@@ -170,8 +170,8 @@ kafka-status: ## Say whether the local broker runs
 RATE ?= 100
 
 .PHONY: produce
-produce: build ## Send call events to calls_raw at RATE events/s until Ctrl-C
-	node services/producer/dist/main.js --rate $(RATE)
+produce: build ## Send the generator's call events to calls_raw at RATE events/s until Ctrl-C (the world: node services/producer/dist/main.js)
+	node services/producer/dist/main.js --profile default --rate $(RATE)
 
 .PHONY: process
 process: build ## Run one processor (MODEL_PATH defaults to models/model.json)

@@ -233,6 +233,9 @@ describe('the chart on a real node', () => {
       'processor.resources.requests.cpu=100m',
       '--set',
       'producer.rate=20',
+      // The world's clock at 03:00 in Manila, its quietest hour, named: the suite is the same at any hour it runs.
+      '--set',
+      'producer.worldStart=03:00',
     ]);
     console.log(`helm install --wait --wait-for-jobs: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

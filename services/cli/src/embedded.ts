@@ -4,9 +4,12 @@ import {
   createProgress,
   DEFAULT_TOPICS,
   DEFAULT_VERDICTS_TOPIC,
+  describeWorldStart,
   encodeBehaviourModel,
   encodeModel,
   parsers,
+  type WorldStart,
+  worldStartMs,
   writeFileAtomic,
 } from '@scam-detector/core';
 import { createTransportFeed, startDashboard } from '@scam-detector/dashboard';
@@ -32,6 +35,8 @@ export interface EmbeddedOptions {
   /** world: the simulated telecom world at `speedup`; default / prototype: the generator at `rate`. */
   profile: 'world' | 'default' | 'prototype';
   speedup: number;
+  /** world: where its simulated clock starts. */
+  start: WorldStart;
   rate: number;
   modelPath: string;
   /** When there is no model yet: train the stateless prototype model (on this many rows) instead of the
@@ -122,6 +127,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
     logger,
   });
   const abort = new AbortController();
+  // The world's clock starts where it was told (a local time of day: its latest instant), resolved once.
+  const startMs = worldStartMs(options.start, Date.now());
   // On Kafka, the broker or the topics may not be there yet: the processor and the producer each wait for
   // them (saying so once) and go on by themselves; the dashboard is up meanwhile and says what it waits for.
   const processing = processor.start();
@@ -144,7 +151,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
     if (!producer) return;
     const seed = Date.now() % 2 ** 31;
     if (options.profile === 'world') {
-      await runWorldProducer(producer, { seed, speedup: options.speedup, topic: topics.raw }, abort.signal);
+      await runWorldProducer(
+        producer,
+        { seed, speedup: options.speedup, topic: topics.raw, startMs },
+        abort.signal,
+      );
     } else {
       await runProducer(
         producer,
@@ -157,7 +168,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<void> {
   })();
 
   console.log(
-    `\nScam detector is running: ${options.profile === 'world' ? `the simulated world at ${options.speedup}x real time` : `${options.rate} simulated calls/s`}, scored by the model in ${options.modelPath}, over ${brokers ? `Kafka at ${brokers.join(',')}` : 'an in-process bus'}.`,
+    `\nScam detector is running: ${options.profile === 'world' ? `the simulated world at ${options.speedup}x real time from ${describeWorldStart(startMs)}` : `${options.rate} simulated calls/s`}, scored by the model in ${options.modelPath}, over ${brokers ? `Kafka at ${brokers.join(',')}` : 'an in-process bus'}.`,
   );
   console.log(`Dashboard: http://localhost:${dashboard.port}   (Ctrl-C to stop)\n`);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { defaultFor, SETTINGS } from '@scam-detector/core';
+import { defaultFor, parseWorldStart, SETTINGS, type WorldStart } from '@scam-detector/core';
 import { registerTrainerCommands } from '@scam-detector/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runService } from './delegate.js';
@@ -10,10 +10,20 @@ const positive = (value: string): number => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 };
+const worldStart = (value: string): WorldStart => {
+  try {
+    return parseWorldStart(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
 const port = (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError('must be a port number');
   return Number(value);
 };
+
+/** Where `start` begins the world's day: a morning, when every kind of caller is about (not a quiet night). */
+const DEMO_START = '08:00';
 
 const program = new Command('scam-detector')
   .description('Real-time scam call detection: Kafka in, KNN scores out, live dashboard.')
@@ -32,6 +42,14 @@ program
       .default('world'),
   )
   .option('--speedup <x>', 'world profile: simulated seconds per wall-clock second', positive, 60)
+  .addOption(
+    new Option(
+      '--start <when>',
+      'world profile: where the simulated clock starts: a local time HH:MM (UTC+8; the default, a morning, shows every kind of caller at once), now, or an ISO instant',
+    )
+      .argParser(worldStart)
+      .default(parseWorldStart(DEMO_START), DEMO_START),
+  )
   .option('--rate <events/s>', 'calls per second of the default and prototype profiles', positive, 50)
   .option(
     '--model <path>',
@@ -54,6 +72,7 @@ program
       port: number;
       profile: 'world' | 'default' | 'prototype';
       speedup: number;
+      start: WorldStart;
       rate: number;
       model: string;
       prototype?: boolean;
@@ -64,6 +83,7 @@ program
         port: opts.port,
         profile: opts.profile,
         speedup: opts.speedup,
+        start: opts.start,
         rate: opts.rate,
         modelPath: opts.model,
         prototype: opts.prototype === true,

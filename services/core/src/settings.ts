@@ -1,5 +1,6 @@
 import { parsers, type Setting } from './config.js';
 import { DEFAULT_TOPICS, DEFAULT_VERDICTS_TOPIC } from './contract.js';
+import { parseWorldStart } from './world.js';
 
 /**
  * The one declaration of every environment variable the services read. Each service picks its share with
@@ -191,6 +192,12 @@ export const SETTINGS = {
     default: '60',
     services: ['producer'],
     parse: parsers.number(0.001, 100_000),
+  },
+  PRODUCER_WORLD_START: {
+    doc: 'World profile: where the simulated clock starts. "now" (the wall clock), a local time of day HH:MM in the world\'s zone (UTC+8; the latest such instant, e.g. 03:00 for a quiet night, 09:00 for a busy morning) or an ISO 8601 instant with its zone. The hour decides how busy the first simulated hours are.',
+    default: 'now',
+    services: ['producer'],
+    parse: parseWorldStart,
   },
   PRODUCER_SEED: {
     doc: 'Seed of the event stream: the same seed sends the same events.',

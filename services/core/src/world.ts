@@ -144,6 +144,48 @@ export function localHour(epochMs: number): number {
   return (((Math.floor(epochMs / HOUR_MS) + LOCAL_UTC_OFFSET_HOURS) % 24) + 24) % 24;
 }
 
+/**
+ * Where the world's simulated clock starts, as a person says it: `now` (the wall clock), a local time of day
+ * `HH:MM` (in the world's zone, UTC+8: the latest such instant at or before now, so events are never in the
+ * future), or an ISO 8601 instant with its zone (`2026-01-05T03:00+08:00`). The hour the world starts at
+ * decides how busy its first simulated hours are (ordinary subscribers sleep at night), so anything that must
+ * behave the same at every hour of the day names its start.
+ */
+export type WorldStart =
+  | { kind: 'now' }
+  | { kind: 'local-time'; minutes: number }
+  | { kind: 'instant'; epochMs: number };
+
+/** Parses a world start (see WorldStart); throws an Error saying what is accepted. */
+export function parseWorldStart(raw: string): WorldStart {
+  const text = raw.trim();
+  if (text === 'now') return { kind: 'now' };
+  const time = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (time) return { kind: 'local-time', minutes: Number(time[1]) * 60 + Number(time[2]) };
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) {
+    const epochMs = Date.parse(text);
+    if (Number.isFinite(epochMs)) return { kind: 'instant', epochMs };
+  }
+  throw new Error(
+    'must be "now", a local time of day HH:MM (UTC+8, e.g. 03:00) or an ISO 8601 instant with its zone (e.g. 2026-01-05T03:00+08:00)',
+  );
+}
+
+/** The epoch ms a world start means when the wall clock reads `nowMs`. */
+export function worldStartMs(start: WorldStart, nowMs: number): number {
+  if (start.kind === 'now') return nowMs;
+  if (start.kind === 'instant') return start.epochMs;
+  const offsetMs = LOCAL_UTC_OFFSET_HOURS * HOUR_MS;
+  const localMidnight = Math.floor((nowMs + offsetMs) / DAY_MS) * DAY_MS - offsetMs;
+  const today = localMidnight + start.minutes * 60_000;
+  return today <= nowMs ? today : today - DAY_MS;
+}
+
+/** How a world start reads in logs: the simulated local date and time it means (UTC+8). */
+export function describeWorldStart(epochMs: number): string {
+  return `${new Date(epochMs + LOCAL_UTC_OFFSET_HOURS * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ')} UTC+8`;
+}
+
 /** Local day of the week, 0 = Sunday. */
 function localWeekday(epochMs: number): number {
   return new Date(epochMs + LOCAL_UTC_OFFSET_HOURS * HOUR_MS).getUTCDay();

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseCallEvent } from '../src/contract.js';
 import {
   BULK,
+  describeWorldStart,
   IMPERSONATION,
   localHour,
+  parseWorldStart,
   ROBOCALL,
   SCAM_SCENARIOS,
   type Scenario,
@@ -11,6 +13,7 @@ import {
   truthHeaders,
   WANGIRI,
   type WorldCall,
+  worldStartMs,
 } from '../src/world.js';
 
 const small = { subscribers: 4000, bulkLines: 20, wangiriCampaignsPerDay: 10, robocallCampaignsPerDay: 8 };
@@ -130,5 +133,63 @@ describe('the simulated telecom world', () => {
         expect(c.truth.numberCall).toBeLessThanOrEqual(WANGIRI.rotateAfter[1]);
     }
     expect(rotated).toBeGreaterThan(10);
+  });
+});
+
+describe('where the world starts (PRODUCER_WORLD_START, --start)', () => {
+  // Monday 2026-01-05 19:17 UTC = Tuesday 03:17 in Manila: the hour a CI run once found a trickle at.
+  const now = Date.UTC(2026, 0, 5, 19, 17);
+
+  it('"now" is the wall clock; an ISO instant is that instant', () => {
+    expect(worldStartMs(parseWorldStart('now'), now)).toBe(now);
+    expect(worldStartMs(parseWorldStart('2026-01-05T03:00+08:00'), now)).toBe(Date.UTC(2026, 0, 4, 19));
+    expect(worldStartMs(parseWorldStart('2026-01-05T03:00:30.5Z'), now)).toBe(
+      Date.UTC(2026, 0, 5, 3, 0, 30, 500),
+    );
+  });
+
+  it('a local time of day is its latest instant in Manila at or before now, so no event is in the future', () => {
+    const night = worldStartMs(parseWorldStart('03:00'), now);
+    expect(night).toBe(Date.UTC(2026, 0, 5, 19, 0));
+    expect(localHour(night)).toBe(3);
+    // 09:00 has not come yet today in Manila: yesterday's.
+    const morning = worldStartMs(parseWorldStart('09:00'), now);
+    expect(morning).toBe(Date.UTC(2026, 0, 5, 1, 0));
+    expect(morning).toBeLessThanOrEqual(now);
+    expect(describeWorldStart(morning)).toBe('2026-01-05 09:00 UTC+8');
+    expect(worldStartMs(parseWorldStart('03:17'), now)).toBe(now);
+  });
+
+  it('refuses anything else, saying what it accepts', () => {
+    for (const bad of [
+      '',
+      'tonight',
+      '3:00',
+      '24:00',
+      '09:60',
+      '2026-01-05T03:00',
+      '2026-13-05T03:00Z',
+      'later',
+    ])
+      expect(() => parseWorldStart(bad), bad).toThrow(
+        /must be "now", a local time of day HH:MM \(UTC\+8, e\.g\. 03:00\) or an ISO 8601 instant with its zone/,
+      );
+  });
+
+  it('starts the simulated stream at that hour: at 03:00 the first hour is quiet, at 09:00 busy', () => {
+    const firstHour = (start: string): number => {
+      const startMs = worldStartMs(parseWorldStart(start), now);
+      let count = 0;
+      for (const { event } of simulateWorld({ seed: 5, days: 1, startMs, ...small })) {
+        if (event.ts * 1000 < startMs) continue;
+        if (event.ts * 1000 >= startMs + 3_600_000) break;
+        count++;
+      }
+      return count;
+    };
+    const night = firstHour('03:00');
+    const morning = firstHour('09:00');
+    expect(night).toBeGreaterThan(0);
+    expect(morning).toBeGreaterThan(10 * night);
   });
 });

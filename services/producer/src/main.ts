@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-import { ConfigError, createLogger } from '@scam-detector/core';
+import {
+  ConfigError,
+  createLogger,
+  describeWorldStart,
+  parseWorldStart,
+  type WorldStart,
+  worldStartMs,
+} from '@scam-detector/core';
 import {
   createKafkajsTransport,
   KafkaAccessError,
@@ -34,6 +41,13 @@ const positive = (value: string): number => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 };
+const worldStart = (value: string): WorldStart => {
+  try {
+    return parseWorldStart(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
 const whole = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
   return Number(value);
@@ -64,6 +78,14 @@ const program = new Command('scam-producer')
     positive,
     config.PRODUCER_SPEEDUP,
   )
+  .addOption(
+    new Option(
+      '--start <when>',
+      'world profile: where the simulated clock starts: now, a local time HH:MM (UTC+8) or an ISO instant (PRODUCER_WORLD_START)',
+    )
+      .argParser(worldStart)
+      .default(config.PRODUCER_WORLD_START, process.env.PRODUCER_WORLD_START || 'now'),
+  )
   .option('--seed <n>', 'seed of the stream (PRODUCER_SEED)', whole, config.PRODUCER_SEED)
   .option(
     '--callers <n>',
@@ -80,6 +102,7 @@ const opts = program.opts<{
   count: number;
   profile: ProfileName;
   speedup: number;
+  start: WorldStart;
   seed: number;
   callers: number;
   topic: string;
@@ -185,13 +208,22 @@ try {
   });
   const producer = countingProducer(patient, metrics);
   connected = true;
-  logger.info({ ...opts, brokers: config.KAFKA_BROKERS }, 'producing');
+  // The world's clock starts where it was told to, resolved now (a local time of day: its latest instant).
+  const startMs = worldStartMs(opts.start, Date.now());
+  logger.info(
+    {
+      ...opts,
+      start: opts.profile === 'world' ? describeWorldStart(startMs) : undefined,
+      brokers: config.KAFKA_BROKERS,
+    },
+    'producing',
+  );
   const count = opts.count === 0 ? undefined : opts.count;
   const result =
     opts.profile === 'world'
       ? await runWorldProducer(
           producer,
-          { seed: opts.seed, speedup: opts.speedup, topic: opts.topic, ...(count ? { count } : {}) },
+          { seed: opts.seed, speedup: opts.speedup, topic: opts.topic, startMs, ...(count ? { count } : {}) },
           abort.signal,
         )
       : await runProducer(

@@ -1,4 +1,5 @@
 import {
+  localHour,
   parseCallEvent,
   SCAM_SCENARIOS,
   SCENARIO_HEADER,
@@ -57,12 +58,13 @@ describe('producer service (real broker)', () => {
     expect(input.records.every((r) => r.headers[TRUTH_HEADER] === undefined)).toBe(true);
   });
 
-  it('world profile (the default): the simulated world in event-time order, callee in the value, truth and scenario in headers only', async () => {
+  it('world profile (the default): the simulated world in event-time order from the start it was given (a local night), callee in the value, truth and scenario in headers only', async () => {
     const topics = await freshTopics(1);
+    // 03:00 in Manila, the quietest hour: the test passes whatever the hour it runs at, night included.
     const producer = startService(
       PRODUCER_MAIN,
       { KAFKA_BROKERS: BROKERS.join(','), INPUT_TOPIC: topics.input },
-      ['--count', '3000', '--speedup', '20000', '--seed', '7'],
+      ['--count', '3000', '--speedup', '20000', '--seed', '7', '--start', '03:00'],
     );
     expect(await producer.exited).toBe(0);
     const input = await readTopic(testTransport(), topics.input);
@@ -86,6 +88,25 @@ describe('producer service (real broker)', () => {
       expect(record.value?.toString()).not.toContain(scenario);
     }
     expect(scenarios.has('ordinary')).toBe(true);
+    // The first event is at or after 03:00 local, within the simulated hour that followed.
+    const first = parseCallEvent(input.records[0]?.value ?? null);
+    if (!first.ok) throw new Error(first.detail);
+    expect(localHour(first.event.ts * 1000)).toBe(3);
+    expect(producer.lines.join('\n')).toMatch(/"start":"\d{4}-\d\d-\d\d 03:00 UTC\+8"/);
+  });
+
+  it('stops at start-up naming a bad world start, on the command line or in PRODUCER_WORLD_START', async () => {
+    const flag = startService(PRODUCER_MAIN, {}, ['--start', '25:00']);
+    expect(await flag.exited).toBe(2);
+    expect(flag.lines.join('\n')).toMatch(
+      /--start <when>' argument '25:00' is invalid\. must be "now", a local time of day HH:MM/,
+    );
+    const env = startService(PRODUCER_MAIN, { PRODUCER_WORLD_START: 'tonight' });
+    expect(await env.exited).toBe(2);
+    const fatal = env.lines.map((l) => JSON.parse(l)).find((l) => l.level === 60);
+    expect(fatal?.problems?.[0]).toMatch(
+      /^PRODUCER_WORLD_START="tonight" is invalid: must be "now", a local time of day HH:MM/,
+    );
   });
 
   it('stops at start-up naming a bad variable', async () => {
