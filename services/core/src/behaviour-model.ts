@@ -1,6 +1,6 @@
 import { BEHAVIOUR_FEATURES_VERSION } from './caller-state.js';
 import type { Scaler } from './scaler.js';
-import type { Score } from './scorer.js';
+import { calibrateToThreshold, type Score } from './scorer.js';
 
 /**
  * The behavioural model: exact KNN over a caller's behavioural features (from CallerStates.update) and the
@@ -132,7 +132,8 @@ export function fitCellScaler(cells: Cells): Scaler {
 
 export interface BehaviourParams {
   k: number;
-  /** A call is flagged when P(scam) > threshold (chosen in training to keep bulk callers' flags rare). */
+  /** A call is flagged when its neighbours' vote > threshold (chosen in training to keep bulk callers' flags
+   *  rare); results report the vote calibrated so that this threshold reads as 0.5. */
   threshold: number;
   /** Multiplies each scaled coordinate (COORDINATE_NAMES order). */
   coordinateWeights: number[];
@@ -538,7 +539,7 @@ export class BehaviourScorer {
     this.index.embedCodes(codes, 0, this.coordinates);
     const found = this.index.searchCoordinates(this.coordinates);
     const k = this.model.params.k;
-    const probability = this.index.vote(found, k);
+    const vote = this.index.vote(found, k);
     let scamNeighbours = 0;
     let taken = 0;
     for (let i = 0; i < found.count && taken < k; i++) {
@@ -547,9 +548,11 @@ export class BehaviourScorer {
       scamNeighbours += take * this.index.cellScamShare(cell);
       taken += take;
     }
+    const threshold = this.model.params.threshold;
     return {
-      label: probability > this.model.params.threshold ? 1 : 0,
-      probability,
+      label: vote > threshold ? 1 : 0,
+      probability: calibrateToThreshold(vote, threshold),
+      vote,
       neighbours: taken,
       scamNeighbours: Math.round(scamNeighbours),
       nearestDistance: found.count > 0 ? Math.sqrt(found.distance[0] as number) : Number.NaN,

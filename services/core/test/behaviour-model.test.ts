@@ -16,7 +16,9 @@ import {
   gridCodes,
 } from '../src/behaviour-model.js';
 import { canonicalJson } from '../src/canonical-json.js';
+import { serializeScored } from '../src/contract.js';
 import { ErrorCodes } from '../src/errors.js';
+import { calibrateToThreshold } from '../src/scorer.js';
 import { featuredWorld } from '../src/world-features.js';
 import { smallModel } from './fixtures.js';
 
@@ -136,7 +138,7 @@ describe('the behavioural model', () => {
         }
         taken += w;
       }
-      const p = scorer.score(query).probability;
+      const p = scorer.score(query).vote;
       if (kth === next || Math.abs(p - 0.5) < 1e-9) continue;
       expect(p > 0.5 ? 1 : 0).toBe(reference.predict(embedded));
       compared++;
@@ -170,6 +172,53 @@ describe('the behavioural model', () => {
     expect(() => decodeBehaviourModel(JSON.stringify(resealed))).toThrow(
       /feature set is behaviour v99, this build computes behaviour v1/,
     );
+  });
+
+  it('never contradicts itself on the old contract: predicted_proba[1] > 0.5 exactly when predicted_label is 1, whatever the threshold', () => {
+    for (const threshold of [0.05, 0.2, 0.37, 0.5, 0.8, 0.96]) {
+      const model = { ...modelFrom(train.features, train.labels, 25) };
+      model.params = { ...model.params, threshold };
+      const scorer = new BehaviourScorer(model);
+      let flagged = 0;
+      for (const query of collect(6).features) {
+        const score = scorer.score(query);
+        expect(score.label, `threshold ${threshold}`).toBe(score.vote > threshold ? 1 : 0);
+        // As an old reader sees it: the serialised result, parsed, its P(scam) against 0.5.
+        const result = JSON.parse(serializeScored('{"caller":"09171234567"}', score, 1, 'v', undefined)) as {
+          predicted_label: number;
+          predicted_proba: [number, number];
+        };
+        expect(result.predicted_proba[1] > 0.5 ? 1 : 0, `threshold ${threshold}, vote ${score.vote}`).toBe(
+          result.predicted_label,
+        );
+        flagged += score.label;
+      }
+      expect(flagged, `threshold ${threshold}: some calls flagged`).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports the vote calibrated to the threshold: increasing, the threshold at one half, never past it by rounding', () => {
+    for (const threshold of [0.01, 0.3, 0.5, 0.74, 0.99]) {
+      let previous = -1;
+      for (let i = 0; i <= 1000; i++) {
+        const vote = i / 1000;
+        const p = calibrateToThreshold(vote, threshold);
+        expect(p).toBeGreaterThanOrEqual(previous);
+        expect(p >= 0 && p <= 1).toBe(true);
+        previous = p;
+      }
+      expect(calibrateToThreshold(threshold, threshold)).toBeCloseTo(0.5, 12);
+      expect(calibrateToThreshold(0, threshold)).toBe(0);
+      expect(calibrateToThreshold(1, threshold)).toBe(1);
+      // The smallest vote above the threshold still reads as a scam after rounding to 6 decimals.
+      const justAbove = calibrateToThreshold(threshold + 1e-12, threshold);
+      expect(Number(justAbove.toFixed(6))).toBeGreaterThan(0.5);
+      expect(Number(calibrateToThreshold(threshold - 1e-12, threshold).toFixed(6))).toBeLessThanOrEqual(0.5);
+    }
+    // A model whose threshold is 0.5 reports its vote unchanged, but for a flagged vote within rounding of one half.
+    expect(calibrateToThreshold(0.3125, 0.5)).toBe(0.3125);
+    expect(calibrateToThreshold(0.75, 0.5)).toBe(0.75);
+    expect(calibrateToThreshold(0.5000001, 0.5)).toBe(0.500001);
   });
 
   it('is refused by the prototype reader with a message that says what it is', () => {

@@ -108,7 +108,14 @@ describe('the call event contract', () => {
     const out = JSON.parse(
       serializeScored(
         text,
-        { label: 1, probability: 0.73, neighbours: 101, scamNeighbours: 74, nearestDistance: 0.01 },
+        {
+          label: 1,
+          probability: 0.73,
+          vote: 0.73,
+          neighbours: 101,
+          scamNeighbours: 74,
+          nearestDistance: 0.01,
+        },
         1764000001.5,
         'knn-0123456789abcdef',
         1,

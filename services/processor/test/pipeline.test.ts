@@ -198,6 +198,7 @@ describe('processRecords: caller features', () => {
         return {
           label: scam ? 1 : 0,
           probability: scam ? 0.9 : 0.1,
+          vote: scam ? 0.9 : 0.1,
           neighbours: 1,
           scamNeighbours: scam ? 1 : 0,
           nearestDistance: 0,

@@ -143,7 +143,5 @@ const sample = featureRows
 const mlQuery = performance.now();
 const mlLabels = sample.map((row) => behaviourReference.predict(behaviour.index.embed(row)));
 emit('behaviour_mlknn_us_per_event', ((performance.now() - mlQuery) * 1000) / sample.length, 'us');
-const agreeing = sample.filter(
-  (row, i) => (behaviour.score(row).probability > 0.5 ? 1 : 0) === mlLabels[i],
-).length;
+const agreeing = sample.filter((row, i) => (behaviour.score(row).vote > 0.5 ? 1 : 0) === mlLabels[i]).length;
 emit('behaviour_label_agreement_with_mlknn', agreeing / sample.length, 'ratio');

@@ -217,8 +217,9 @@ export function evaluateOnWorld(
     campaignCall.push(call.truth.campaignCall);
     numberCall.push(call.truth.numberCall);
     caller.push(call.event.caller);
-    b.push(behaviour.score(call.features).probability);
-    st.push(stateless.score(call.event).probability);
+    // Votes, not reported probabilities: the behavioural threshold is a threshold on the vote.
+    b.push(behaviour.score(call.features).vote);
+    st.push(stateless.score(call.event).vote);
   }
   const columns: Columns = {
     label: Uint8Array.from(label),

@@ -236,7 +236,7 @@ export function trainBehaviourModel(options: BehaviourTrainOptions, progress?: P
   const bulk: number[] = [];
   for (const call of featuredWorld({ ...options.world, seed: validationSeed, days: 1 }, options.warmupDays)) {
     if (!call.scored) continue;
-    probabilities.push(scorer.score(call.features).probability);
+    probabilities.push(scorer.score(call.features).vote);
     labels.push(call.truth.label);
     bulk.push(call.truth.scenario === 'bulk' ? 1 : 0);
   }
