@@ -86,6 +86,8 @@ export const REJECTION_REASONS = [
   'out_of_range',
   'invalid_caller',
   'invalid_callee',
+  'callee_is_caller',
+  'key_not_caller',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -187,8 +189,21 @@ export function parseCallEvent(value: Uint8Array | null | undefined): ParsedCall
       );
     if (!PH_MOBILE_PATTERN.test(callee))
       return reject('invalid_callee', 'field "callee" must be a PH mobile number: "09" and 9 digits');
+    if (callee === caller)
+      return reject('callee_is_caller', 'field "callee" equals "caller": a number does not call itself');
   }
   return { ok: true, event: event as CallEvent, text };
+}
+
+/**
+ * Whether a record's key is its event's caller, byte for byte (no allocation: this runs for every event). Kafka
+ * places a record by its key, so a call whose key is not its caller (or that has no key) lands in another
+ * partition than the caller's other calls and would split the caller's state between two processors.
+ */
+export function keyIsCaller(key: Uint8Array | null | undefined, caller: string): boolean {
+  if (key == null || key.length !== caller.length) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== caller.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Reads the truth header's value: 0, 1, or undefined when absent or unreadable. */

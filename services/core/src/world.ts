@@ -337,7 +337,8 @@ export function* simulateWorld(options: Partial<WorldOptions> & { seed: number }
           r.next() < ORDINARY.toCircle
             ? (subscribers[circle[r.int(0, circle.length - 1)] as number] as string)
             : randomSubscriber();
-        if (callee === caller) callee = randomSubscriber();
+        // Nobody calls their own number (the processor dead-letters such a call): draw again.
+        for (let retry = 0; callee === caller && retry < 100; retry++) callee = randomSubscriber();
         const u = r.next();
         const duration =
           u < ORDINARY.unanswered

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS, parseCallEvent, parseTruth, serializeScored } from '../src/contract.js';
+import { keyIsCaller, LIMITS, parseCallEvent, parseTruth, serializeScored } from '../src/contract.js';
 
 const valid = {
   call_duration: 12.5,
@@ -66,6 +66,7 @@ describe('the call event contract', () => {
     ['a foreign caller', bytes({ ...valid, caller: '+639171234567' }), 'invalid_caller'],
     ['a numeric callee', bytes({ ...valid, callee: 9171234567 }), 'wrong_type'],
     ['a foreign callee', bytes({ ...valid, callee: '+639171234567' }), 'invalid_callee'],
+    ['a call to oneself', bytes({ ...valid, callee: valid.caller }), 'callee_is_caller'],
     [
       'a __proto__ key',
       bytes(`{"__proto__": {"admin": true}, ${JSON.stringify(valid).slice(1)}`),
@@ -94,6 +95,16 @@ describe('the call event contract', () => {
   it('does not pollute Object.prototype, whatever the input', () => {
     parseCallEvent(bytes('{"__proto__": {"polluted": true}}'));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('tells whether a record is keyed by its caller, byte for byte', () => {
+    expect(keyIsCaller(Buffer.from('09171234567'), '09171234567')).toBe(true);
+    expect(keyIsCaller(new TextEncoder().encode('09171234567'), '09171234567')).toBe(true);
+    expect(keyIsCaller(Buffer.from('09171234568'), '09171234567')).toBe(false);
+    expect(keyIsCaller(Buffer.from('0917123456'), '09171234567')).toBe(false);
+    expect(keyIsCaller(Buffer.from(' 09171234567'), '09171234567')).toBe(false);
+    expect(keyIsCaller(null, '09171234567')).toBe(false);
+    expect(keyIsCaller(undefined, '09171234567')).toBe(false);
   });
 
   it('reads the truth header as 0, 1 or unknown', () => {

@@ -7,6 +7,7 @@ import {
   EXPLAINED_FEATURES,
   fromWireSeconds,
   type InputId,
+  keyIsCaller,
   parseCallEvent,
   parseTruth,
   type RejectionReason,
@@ -65,7 +66,14 @@ export interface ParsedBatch {
 
 const WIDTH = BEHAVIOUR_FEATURES.length;
 
-/** Validates a batch (one input partition): invalid events become dead letters with their reason. */
+/** Why a call must be keyed by its caller, said in its dead letter. */
+const INPUT_KEY_RULE =
+  "calls_raw is keyed by the caller, so that all of a caller's calls reach the one processor that keeps its state";
+
+/**
+ * Validates a batch (one input partition): invalid events, and valid ones not keyed by their caller (they would
+ * split the caller's state between partitions), become dead letters with their reason.
+ */
 export function parseBatch(
   records: readonly ConsumedRecord[],
   dlqTopic: string,
@@ -83,6 +91,19 @@ export function parseBatch(
     if (!parsed.ok) {
       rejected[parsed.reason] = (rejected[parsed.reason] ?? 0) + 1;
       dead[i] = dlqRecord(record, parsed.reason, parsed.detail, dlqTopic, maxRecordBytes);
+      continue;
+    }
+    if (!keyIsCaller(record.key, parsed.event.caller)) {
+      rejected.key_not_caller = (rejected.key_not_caller ?? 0) + 1;
+      const key =
+        record.key === null ? 'no key' : `key ${JSON.stringify(record.key.toString('utf8').slice(0, 64))}`;
+      dead[i] = dlqRecord(
+        record,
+        'key_not_caller',
+        `the record has ${key}, not its caller ${parsed.event.caller}: ${INPUT_KEY_RULE}`,
+        dlqTopic,
+        maxRecordBytes,
+      );
       continue;
     }
     events.push(parsed.event);

@@ -18,15 +18,28 @@ const processRecords = (
 ) => processWith(records, served, new CallerStates(), topics, nowMs, maxRecordBytes);
 const topics = { output: 'out', dlq: 'dlq' };
 let offset = 0;
-const record = (value: string | Buffer | null, headers: Record<string, Buffer> = {}): ConsumedRecord => ({
+/** A record keyed as the contract says, by its caller (or `key` when given). */
+const record = (
+  value: string | Buffer | null,
+  headers: Record<string, Buffer> = {},
+  key: Buffer | null = Buffer.from(callerOf(value) ?? 'key'),
+): ConsumedRecord => ({
   topic: 'in',
   partition: 0,
   offset: String(offset++),
-  key: Buffer.from('key'),
+  key,
   value: typeof value === 'string' ? Buffer.from(value) : value,
   headers,
   timestampMs: 0,
 });
+function callerOf(value: string | Buffer | null): string | undefined {
+  try {
+    const caller = (JSON.parse(String(value)) as { caller?: unknown }).caller;
+    return typeof caller === 'string' ? caller : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const call = {
   call_duration: 12.5,
   num_digits: 11,
@@ -81,6 +94,35 @@ describe('processRecords', () => {
     expect(mixedResult).toEqual(aloneResult);
     expect(mixedInput.offset).toBe(aloneInput.offset + 2);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("dead-letters a valid call not keyed by its caller (it would split the caller's state), or calling itself; the rest of the batch is scored", () => {
+    const good = JSON.stringify(call);
+    const self = JSON.stringify({ ...call, callee: call.caller });
+    const outcome = processRecords(
+      [
+        record(good),
+        record(good, {}, Buffer.from('09179999999')),
+        record(good, {}, null),
+        record(self),
+        record(good),
+      ],
+      scorer,
+      topics,
+      0,
+      1_000_000,
+    );
+    expect(outcome.records.map((r) => r.topic)).toEqual(['out', 'dlq', 'dlq', 'dlq', 'out']);
+    expect(outcome.rejected).toEqual({ key_not_caller: 2, callee_is_caller: 1 });
+    const reason = (i: number) =>
+      String(outcome.records[i]?.headers?.['__connect.errors.exception.message'] ?? '');
+    expect(outcome.records[1]?.headers?.['__connect.errors.exception.class.name']).toBe('key_not_caller');
+    expect(reason(1)).toContain('the record has key "09179999999", not its caller 09171234567');
+    expect(reason(2)).toContain('the record has no key, not its caller 09171234567');
+    expect(outcome.records[3]?.headers?.['__connect.errors.exception.class.name']).toBe('callee_is_caller');
+    // Each dead letter keeps the original key and value, byte for byte.
+    expect(outcome.records[1]?.key).toEqual(Buffer.from('09179999999'));
+    expect(outcome.records[1]?.value).toEqual(Buffer.from(good));
   });
 
   it('handles a batch with no valid record', () => {

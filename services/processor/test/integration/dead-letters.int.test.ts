@@ -46,6 +46,9 @@ const BAD_INPUTS: { name: string; value: Buffer | string | null; reason: string 
   { name: 'missing caller', value: json({}, ['caller']), reason: 'missing_field' },
   { name: 'missing ts', value: json({}, ['ts']), reason: 'missing_field' },
   { name: 'invalid caller', value: json({ caller: '12345' }), reason: 'invalid_caller' },
+  { name: 'a call to oneself', value: json({ callee: valid.caller }), reason: 'callee_is_caller' },
+  // A valid call, but its key (bad-…, as every record here) is not its caller: it would split the caller's state.
+  { name: 'a valid call not keyed by its caller', value: json({}), reason: 'key_not_caller' },
   {
     name: 'value near 1 MB',
     value: json({ padding: 'x'.repeat(999_000 - json({}).length - 14) }),
