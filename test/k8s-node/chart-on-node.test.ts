@@ -93,6 +93,37 @@ async function canConnect(pod: string, host: string, port: number, ns = namespac
   return result.code === 0;
 }
 
+/**
+ * kube-router (this machine's NetworkPolicy engine) filters only the pods it has programmed: each gets a
+ * firewall chain, jumped to by rules whose comment names the pod. Until then a new pod is not filtered at all
+ * (kube-router lets pods it does not know through), so a check of the policies must first see the pods it
+ * checks programmed — and the engine running: a dead engine leaves every new pod open (issue 21: it had exited
+ * at start-up, before the node was registered). Waits up to 30 s; returns when each pod (`namespace/name`) was
+ * first seen programmed.
+ */
+async function untilPoliciesProgrammed(
+  podsToCheck: { name: string; ns: string }[],
+): Promise<Map<string, number>> {
+  const engine = await run('pgrep', ['-x', 'kube-router']);
+  expect(engine.code, 'kube-router, the NetworkPolicy engine, is not running on this node').toBe(0);
+  const seen = new Map<string, number>();
+  await eventually(
+    `kube-router programming ${podsToCheck.map((p) => `${p.ns}/${p.name}`).join(', ')}`,
+    async () => {
+      const rules = (await mustRun('iptables-save', ['-t', 'filter'])).toString();
+      for (const pod of podsToCheck)
+        if (
+          !seen.has(`${pod.ns}/${pod.name}`) &&
+          rules.includes(`rule to jump traffic from POD name:${pod.name} namespace: ${pod.ns} `)
+        )
+          seen.set(`${pod.ns}/${pod.name}`, Date.now());
+      return seen.size === podsToCheck.length ? true : undefined;
+    },
+    30_000,
+  );
+  return seen;
+}
+
 /** One processor pod's own /metrics, read from inside it. */
 async function processorMetrics(pod: string): Promise<{ partitions: number; modelVersion: string }> {
   const result = await nodeIn(
@@ -444,6 +475,13 @@ describe('the chart on a real node', () => {
     const [dashboard] = await pods('dashboard');
     const processorName = processor?.metadata.name as string;
     const processorIp = processor?.status.podIP as string;
+    // The policies are in force for these pods (the processor was recreated by the tests before this one).
+    await untilPoliciesProgrammed(
+      [processorName, producer?.metadata.name, dashboard?.metadata.name].map((name) => ({
+        name: name as string,
+        ns: namespace,
+      })),
+    );
     // Allowed: the processor (and the trainer, whose Job wrote the model) reach the API server; DNS works.
     expect(await canConnect(processorName, apiHost, 443)).toBe(true);
     // Blocked: the producer and the dashboard (no token, no business there).
@@ -468,6 +506,12 @@ spec:
 `;
     for (const ns of [outsider, monitoring])
       await mustRun('kubectl', ['apply', '-f', '-'], { input: probe(ns) });
+    // Watched from now, while the pods start: how long a new pod is unfiltered, from its container's start to
+    // kube-router's chain for it (docs/security.md).
+    const programming = untilPoliciesProgrammed([
+      { name: 'probe', ns: outsider },
+      { name: 'probe', ns: monitoring },
+    ]);
     for (const ns of [outsider, monitoring])
       await mustRun('kubectl', [
         '--namespace',
@@ -477,6 +521,18 @@ spec:
         'pod/probe',
         '--timeout=120s',
       ]);
+    const programmed = await programming;
+    const started = await kubectlJson<{
+      status: { containerStatuses: { state: { running?: { startedAt: string } } }[] };
+    }>(['get', 'pod', 'probe', '--namespace', outsider]);
+    const startedAt = Date.parse(started.status.containerStatuses[0]?.state.running?.startedAt ?? '');
+    console.log(
+      JSON.stringify({
+        name: 'netpol_new_pod_programmed_after_start_s',
+        value: ((programmed.get(`${outsider}/probe`) as number) - startedAt) / 1000,
+        unit: 's (container start has 1 s resolution)',
+      }),
+    );
 
     // The dashboard's port is open to anyone (so the outsider's network works at all) ...
     await eventually('outsider -> dashboard Service', async () =>

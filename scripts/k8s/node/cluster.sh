@@ -69,6 +69,18 @@ stop_wait() {
   rm -f "$PIDS/$name.pid"
 }
 
+# Waits until kube-router has hooked its firewall chains into INPUT and FORWARD; if it exits, says why at once.
+until_kube_router_enforcing() {
+  until [[ $(iptables -S INPUT 2>/dev/null) == *"-j KUBE-ROUTER-INPUT"* &&
+    $(iptables -S FORWARD 2>/dev/null) == *"-j KUBE-ROUTER-FORWARD"* ]]; do
+    component_pid kube-router >/dev/null ||
+      k8s_die "kube-router exited: $(tail -n 3 "$LOGS/kube-router.log" 2>/dev/null | tr '\n' ' ')"
+    ((SECONDS < up_deadline)) || k8s_die "timed out after ${UP_TIMEOUT}s waiting for kube-router (logs: $LOGS)"
+    sleep 0.3
+  done
+  component_pid kube-router >/dev/null || k8s_die "kube-router exited: $(tail -n 3 "$LOGS/kube-router.log" | tr '\n' ' ')"
+}
+
 until_ok() {
   local what=$1
   shift
@@ -384,11 +396,17 @@ cmd_up() {
   start kubelet -- "$NODE_BIN_DIR/kubelet" --config "$RUN/kubelet/config.yaml" --kubeconfig "$CP/node.kubeconfig" \
     --root-dir "$RUN/kubelet/root" --cert-dir "$RUN/kubelet/pki" --hostname-override "$NODE" --node-ip "$NODE_IP" --v=1
   start kube-proxy -- "$NODE_BIN_DIR/kube-proxy" --config "$RUN/kube-proxy/config.yaml" --v=1
+  until_ok "node $NODE Ready" kubectl_admin wait --for=condition=Ready "node/$NODE" --timeout=2s
+  k8s_log "[$((SECONDS - start_time))s] node $NODE Ready"
+  # kube-router reads its Node object once, at start, and exits if the kubelet has not registered it yet
+  # ("failed to identify the node"): started before the node was there, it died on a slow (cold) start and left
+  # every pod unfiltered (issue 21). So it starts after the node is Ready, and `up` returns only once it has
+  # programmed its firewall (its chains hooked into INPUT and FORWARD), or fails with its log.
   start kube-router -- "$NODE_BIN_DIR/kube-router" --kubeconfig "$CP/admin.kubeconfig" --run-firewall=true \
     --run-router=false --run-service-proxy=false --enable-cni=false --enable-pod-egress=false --enable-ipv6=false \
     --hostname-override="$NODE" --health-port=0 --metrics-port=0 --service-cluster-ip-range="$SERVICE_CIDR"
-  until_ok "node $NODE Ready" kubectl_admin wait --for=condition=Ready "node/$NODE" --timeout=2s
-  k8s_log "[$((SECONDS - start_time))s] node $NODE Ready"
+  until_kube_router_enforcing
+  k8s_log "[$((SECONDS - start_time))s] kube-router enforcing NetworkPolicies"
 
   kubectl_admin apply -f - >/dev/null <<<"$(coredns_manifest)"
   local images
