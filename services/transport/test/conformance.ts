@@ -174,15 +174,20 @@ export function transportConformance(name: string, makeContext: () => Conformanc
         caller: '09171234567',
         ts: 1764000000,
       };
+      // Thirty callers, each call keyed by its caller as the contract says (so they spread over the partitions),
+      // then four bad records.
+      const callerOf = (i: number) => `0917123${String(i).padStart(4, '0')}`;
       const values = [
-        ...Array.from({ length: 30 }, (_, i) => JSON.stringify({ ...valid, seq: i })),
+        ...Array.from({ length: 30 }, (_, i) => JSON.stringify({ ...valid, caller: callerOf(i), seq: i })),
         '{"call_duration": 1',
         JSON.stringify({ ...valid, hour_of_day: 99 }),
         JSON.stringify([valid]),
         '',
       ];
       const producer = await context.transport().producer();
-      await producer.send(values.map((value, i) => ({ topic: input, key: `k${i}`, value })));
+      await producer.send(
+        values.map((value, i) => ({ topic: input, key: i < 30 ? callerOf(i) : `k${i}`, value })),
+      );
       const subscription = await context
         .transport()
         .consume(
