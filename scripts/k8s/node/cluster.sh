@@ -71,14 +71,14 @@ stop_wait() {
 
 # Waits until kube-router has hooked its firewall chains into INPUT and FORWARD; if it exits, says why at once.
 until_kube_router_enforcing() {
-  until [[ $(iptables -S INPUT 2>/dev/null) == *"-j KUBE-ROUTER-INPUT"* &&
-    $(iptables -S FORWARD 2>/dev/null) == *"-j KUBE-ROUTER-FORWARD"* ]]; do
+  while :; do
     component_pid kube-router >/dev/null ||
       k8s_die "kube-router exited: $(tail -n 3 "$LOGS/kube-router.log" 2>/dev/null | tr '\n' ' ')"
+    [[ $(iptables -S INPUT 2>/dev/null) == *"-j KUBE-ROUTER-INPUT"* &&
+      $(iptables -S FORWARD 2>/dev/null) == *"-j KUBE-ROUTER-FORWARD"* ]] && return 0
     ((SECONDS < up_deadline)) || k8s_die "timed out after ${UP_TIMEOUT}s waiting for kube-router (logs: $LOGS)"
     sleep 0.3
   done
-  component_pid kube-router >/dev/null || k8s_die "kube-router exited: $(tail -n 3 "$LOGS/kube-router.log" | tr '\n' ' ')"
 }
 
 until_ok() {

@@ -175,15 +175,19 @@ export function parseWorldStart(raw: string): WorldStart {
 export function worldStartMs(start: WorldStart, nowMs: number): number {
   if (start.kind === 'now') return nowMs;
   if (start.kind === 'instant') return start.epochMs;
-  const offsetMs = LOCAL_UTC_OFFSET_HOURS * HOUR_MS;
-  const localMidnight = Math.floor((nowMs + offsetMs) / DAY_MS) * DAY_MS - offsetMs;
-  const today = localMidnight + start.minutes * 60_000;
+  const today = localMidnight(nowMs) + start.minutes * 60_000;
   return today <= nowMs ? today : today - DAY_MS;
 }
 
 /** How a world start reads in logs: the simulated local date and time it means (UTC+8). */
 export function describeWorldStart(epochMs: number): string {
   return `${new Date(epochMs + LOCAL_UTC_OFFSET_HOURS * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ')} UTC+8`;
+}
+
+/** The epoch ms of the local (UTC+8) midnight that begins the day holding `epochMs`. */
+function localMidnight(epochMs: number): number {
+  const offsetMs = LOCAL_UTC_OFFSET_HOURS * HOUR_MS;
+  return Math.floor((epochMs + offsetMs) / DAY_MS) * DAY_MS - offsetMs;
 }
 
 /** Local day of the week, 0 = Sunday. */
@@ -252,8 +256,7 @@ const LEGIT = (scenario: Scenario): CallTruth => ({
 export function* simulateWorld(options: Partial<WorldOptions> & { seed: number }): Generator<WorldCall> {
   const o: WorldOptions = { ...WORLD_DEFAULTS, ...options };
   // Days run from local midnight to local midnight.
-  const offsetMs = LOCAL_UTC_OFFSET_HOURS * HOUR_MS;
-  o.startMs = Math.floor((o.startMs + offsetMs) / DAY_MS) * DAY_MS - offsetMs;
+  o.startMs = localMidnight(o.startMs);
   if (!Number.isInteger(o.days) || o.days < 1)
     throw new RangeError(`days must be a positive integer, got ${o.days}`);
   const r = createRandom(deriveSeed(o.seed, 'world'));
